@@ -1,0 +1,252 @@
+// The `powershift` command line (CLI11). A front end: it builds Worlds, runs ensembles and
+// attaches the HDF5 writer; no model logic lives here. Exit codes: 0 success, 1 runtime failure,
+// 2 bad input.
+#include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "powershift/ensemble.hpp"
+#include "powershift/error.hpp"
+#include "powershift/io/hdf5_writer.hpp"
+#include "powershift/scenario/loader.hpp"
+#include "powershift/simulation.hpp"
+#include "powershift/world.hpp"
+
+namespace ps = powershift;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitBadInput = 2;
+
+struct RunOptions {
+  std::string scenario;
+  std::string output;
+  long long seed = -1;
+  int replicates = 0;
+  int threads = 0;
+  int steps = 0;
+  bool counterfactual = false;
+  bool force = false;
+  bool quiet = false;
+  bool no_output = false;
+};
+
+std::string command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    if (i) out += ' ';
+    out += argv[i];
+  }
+  return out;
+}
+
+std::string default_output_name(const ps::ScenarioSpec& spec) { return spec.name + ".h5"; }
+
+void print_warnings(const std::vector<ps::Diagnostic>& warnings) {
+  for (const auto& w : warnings) std::cerr << w.format() << "\n";
+}
+
+// A one-line progress bar on a terminal; nothing otherwise.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  void update(int done, int total) {
+    if (!enabled_) return;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double eta = done > 0 ? secs / done * (total - done) : 0.0;
+    const int width = 30;
+    const int filled = total > 0 ? width * done / total : width;
+    std::fprintf(stderr, "\r  [%.*s%*s] %d/%d replicates  %.1fs elapsed, ETA %.1fs ", filled,
+                 "##############################", width - filled, "", done, total, secs, eta);
+    if (done == total) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::string& output) {
+  const auto& spec = w.spec();
+  std::printf("\npowershift: %s, %d replicate%s, %d steps of %g day%s\n", spec.name.c_str(),
+              s.replicates, s.replicates == 1 ? "" : "s", spec.run.steps, w.dt,
+              w.dt == 1.0 ? "" : "s");
+  std::printf("\n%-16s %9s %9s %9s %10s %10s %10s\n", "actor", "pop-ctrl", "value-ctrl",
+              "pop@day0", "forces@0", "forces@end", "casualties");
+  for (int a = 0; a < w.A; ++a) {
+    double pop0 = 0.0;
+    for (int r = 0; r < w.R; ++r) pop0 += w.pop_weight[r] * w.control0[static_cast<std::size_t>(r) * w.A + a];
+    std::printf("%-16s %9.3f %9.3f %9.3f %10.0f %10.0f %10.0f\n", spec.actors[a].name.c_str(),
+                s.control_pop_final[a], s.control_value_final[a], pop0, s.forces_initial[a],
+                s.forces_final[a], s.casualties[a]);
+  }
+  std::printf("%-16s %9.3f\n", "(vacuum)", s.vacuum_pop_final);
+  std::printf("\n%-14s %-16s %8s %8s", "region", "controller", "share", "vacuum");
+  const bool attr = s.withdrawing_actor >= 0;
+  if (attr) std::printf("  %-34s", ("net gain from " + spec.actors[s.withdrawing_actor].name + "'s loss").c_str());
+  if (s.has_counterfactual) std::printf("  %s", "counterfactual effect (largest)");
+  std::printf("\n");
+  for (int r = 0; r < w.R; ++r) {
+    if (w.offmap[r]) continue;
+    int best = 0;
+    for (int a = 1; a < w.A; ++a) {
+      if (s.control_final_mean(r, a) > s.control_final_mean(r, best)) best = a;
+    }
+    const double share = s.control_final_mean(r, best);
+    const std::string controller = share >= 0.5 ? spec.actors[best].name
+                                   : share > 0.0 ? "(contested: " + spec.actors[best].name + ")"
+                                                 : "(none)";
+    std::printf("%-14s %-16s %8.2f %8.2f", spec.regions[r].name.c_str(), controller.c_str(), share,
+                s.vacuum_final[r]);
+    if (attr) {
+      std::string gains;
+      if (s.attribution_lost_mean[r] > 0.005) {
+        std::ostringstream os;
+        os.precision(2);
+        os << std::fixed << "lost " << s.attribution_lost_mean[r] << ":";
+        for (int b = 0; b < w.A; ++b) {
+          if (s.attribution_net_mean(r, b) > 0.005) os << " " << spec.actors[b].name << " " << s.attribution_net_mean(r, b);
+        }
+        gains = os.str();
+      }
+      std::printf("  %-34s", gains.c_str());
+    }
+    if (s.has_counterfactual) {
+      int bi = 0;
+      for (int a = 1; a < w.A; ++a) {
+        if (std::abs(s.counterfactual_mean(r, a)) > std::abs(s.counterfactual_mean(r, bi))) bi = a;
+      }
+      if (std::abs(s.counterfactual_mean(r, bi)) > 0.005) {
+        std::printf("  %s %+.2f (sd %.2f)", spec.actors[bi].name.c_str(), s.counterfactual_mean(r, bi),
+                    s.counterfactual_sd(r, bi));
+      }
+    }
+    std::printf("\n");
+  }
+  if (!output.empty()) std::printf("\nwrote %s\n", output.c_str());
+}
+
+int cmd_run(const RunOptions& opt, const std::string& cmdline) {
+  const std::string path = opt.scenario.empty() ? ps::scenario::default_scenario_path() : opt.scenario;
+  auto loaded = ps::scenario::load_file(path);
+  print_warnings(loaded.warnings);
+  auto& spec = loaded.spec;
+  if (opt.steps > 0) spec.run.steps = opt.steps;
+  if (opt.replicates > 0) spec.run.replicates = opt.replicates;
+  if (opt.seed >= 0) spec.run.seed = static_cast<std::uint64_t>(opt.seed);
+  if (opt.counterfactual && !spec.has_drawdown()) {
+    throw ps::InputError(path + ": --counterfactual needs a scenario with a drawdown event");
+  }
+  ps::io::OutputOptions out;
+  if (!opt.no_output) {
+    out.path = opt.output.empty() ? default_output_name(spec) : opt.output;
+    out.force = opt.force;
+    out.command_line = cmdline;
+    out.replicates = spec.run.replicates;
+    out.recorded_steps = ps::recorded_steps(spec.run.steps, spec.outputs.interval);
+    out.counterfactual = opt.counterfactual;
+    out.seed = spec.run.seed;
+    ps::io::check_output_target(out);
+  }
+  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+
+  auto world = std::make_shared<const ps::World>(spec);
+  std::unique_ptr<ps::io::TrajectoryFile> file;
+  if (!opt.no_output) file = std::make_unique<ps::io::TrajectoryFile>(*world, out);
+  ps::SummaryBuilder summary(*world, spec.run.replicates);
+  Progress progress(!opt.quiet && isatty(STDERR_FILENO));
+  ps::EnsembleOptions eo;
+  eo.replicates = spec.run.replicates;
+  eo.seed = spec.run.seed;
+  eo.counterfactual = opt.counterfactual;
+  eo.progress = [&](int done, int total) { progress.update(done, total); };
+  ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) {
+    summary.add(r);
+    if (file) file->write_replicate(r);
+  });
+  const auto s = summary.finish();
+  if (file) {
+    file->write_summary(s);
+    file->commit();
+  }
+  if (!opt.quiet) print_summary(*world, s, opt.no_output ? std::string() : out.path);
+  return kExitOk;
+}
+
+int cmd_validate(const std::vector<std::string>& files) {
+  int status = kExitOk;
+  for (const auto& f : files) {
+    try {
+      const auto loaded = ps::scenario::load_file(f);
+      print_warnings(loaded.warnings);
+      // Building the world checks what only the engine can (graph distances, kernels).
+      const ps::World world(loaded.spec);
+      std::cout << f << ": ok (" << world.R << " regions, " << world.A << " actors, "
+                << ps::State::initial(world).units.size() << " units)\n";
+    } catch (const ps::InputError& e) {
+      for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
+      status = kExitBadInput;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"powershift: agent-based regional power-balance simulator"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", ps::io::version_string());
+  RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "Run a scenario (default: the bundled Syria drawdown)");
+  run_cmd->add_option("scenario", run.scenario, "Scenario YAML file");
+  run_cmd->add_option("-o,--output", run.output, "HDF5 output file (default: <scenario name>.h5)");
+  run_cmd->add_option("--seed", run.seed, "Random seed (overrides run.seed)")->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--replicates", run.replicates, "Replicates (overrides run.replicates)")->check(CLI::Range(1, 1000000));
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 4096));
+  run_cmd->add_option("--steps", run.steps, "Steps to run (overrides run.steps)")->check(CLI::Range(1, 100000));
+  run_cmd->add_flag("--counterfactual", run.counterfactual,
+                    "Also run each replicate without the drawdown on the same random keys and record the paired effect");
+  run_cmd->add_flag("--force", run.force, "Replace an existing output file");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "Print nothing but errors");
+  run_cmd->add_flag("--no-output", run.no_output, "Write no HDF5 file (summary only)");
+
+  std::vector<std::string> validate_files;
+  auto* validate_cmd = app.add_subcommand("validate", "Check scenario files and report every problem");
+  validate_cmd->add_option("scenarios", validate_files, "Scenario YAML files")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  try {
+    if (*run_cmd) return cmd_run(run, command_line(argc, argv));
+    if (*validate_cmd) return cmd_validate(validate_files);
+  } catch (const ps::InputError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
+    return kExitBadInput;
+  } catch (const ps::OutputError& e) {
+    std::cerr << "powershift: error: " << e.what() << "\n";
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    std::cerr << "powershift: internal error: " << e.what() << "\n";
+    return kExitRuntime;
+  }
+  return kExitOk;
+}

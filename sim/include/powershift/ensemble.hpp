@@ -1,0 +1,71 @@
+#pragma once
+// Replicates in parallel on TBB. Replicate r uses the random key (seed, r), so a replicate's
+// trajectory does not depend on which thread ran it or in which order.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "powershift/observer.hpp"
+#include "powershift/world.hpp"
+
+namespace powershift {
+
+struct ReplicateResult {
+  int replicate = 0;
+  Trajectory trajectory;
+  std::optional<Trajectory> counterfactual;  // same keys, scenario without its drawdown
+};
+
+struct EnsembleOptions {
+  int replicates = 1;
+  std::uint64_t seed = 1;
+  int steps = -1;  // < 0: the scenario's horizon
+  bool counterfactual = false;
+  // The order replicates are started in (a permutation of 0..replicates-1); empty: ascending.
+  std::vector<int> order;
+  // Called after each replicate, serially, with (done, total).
+  std::function<void(int, int)> progress;
+};
+
+// Runs the ensemble; `sink` receives each finished replicate, serially, in completion order.
+void run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
+                  const std::function<void(ReplicateResult&&)>& sink);
+
+// Ensemble summary, computed in replicate order whatever the completion order.
+struct EnsembleSummary {
+  int replicates = 0;
+  int withdrawing_actor = -1;
+  Field control_initial;
+  Field control_final_mean;           // R x A
+  std::vector<double> control_pop_initial, control_pop_final;  // A
+  std::vector<double> control_value_final;                     // A
+  double vacuum_pop_final = 0.0;
+  std::vector<double> forces_initial, forces_final, casualties;  // A
+  std::vector<double> vacuum_final;  // R
+  Field attribution_net_mean;        // R x A
+  std::vector<double> attribution_lost_mean, attribution_unfilled_mean;  // R
+  bool has_counterfactual = false;
+  Field counterfactual_mean;  // E[C_T | drawdown] - E[C_T | none], R x A
+  Field counterfactual_sd;
+};
+
+class SummaryBuilder {
+ public:
+  explicit SummaryBuilder(const World& world, int replicates);
+  void add(const ReplicateResult& result);  // any order, thread-compatible (call serially)
+  [[nodiscard]] EnsembleSummary finish() const;
+
+ private:
+  // What the summary needs of one replicate: its final values, not its trajectory.
+  struct Final {
+    Field control;
+    std::vector<double> control_pop, control_value, forces_initial, forces, casualties;
+    double vacuum_pop = 0.0;
+    std::optional<Field> counterfactual_control;
+  };
+  const World& world_;
+  std::vector<std::optional<Final>> kept_;
+};
+
+}  // namespace powershift

@@ -1,0 +1,51 @@
+#pragma once
+// The HDF5 trajectory writer: the only code that includes HDF5. It writes one file per run, with
+// every replicate, in the netCDF-4 layout (dimension scales on every axis) so that xarray, h5py
+// and ncdump read it without a custom reader. Written under a temporary name and renamed when
+// complete, so a killed run never leaves a file that looks complete.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "powershift/ensemble.hpp"
+#include "powershift/world.hpp"
+
+namespace powershift::io {
+
+struct OutputOptions {
+  std::string path;
+  bool force = false;           // replace an existing file
+  std::string command_line;     // stored as provenance
+  int deflate_level = 4;
+  int replicates = 1;
+  std::vector<int> recorded_steps;
+  bool counterfactual = false;
+  std::uint64_t seed = 1;
+};
+
+// Throws InputError if the target exists and force is not set, or its directory is missing.
+void check_output_target(const OutputOptions& options);
+
+class TrajectoryFile {
+ public:
+  TrajectoryFile(const World& world, const OutputOptions& options);
+  TrajectoryFile(const TrajectoryFile&) = delete;
+  TrajectoryFile& operator=(const TrajectoryFile&) = delete;
+  TrajectoryFile(TrajectoryFile&&) = delete;
+  TrajectoryFile& operator=(TrajectoryFile&&) = delete;
+  ~TrajectoryFile();  // removes the temporary file unless commit() succeeded
+
+  void write_replicate(const ReplicateResult& result);  // any order; call serially
+  void write_summary(const EnsembleSummary& summary);
+  void commit();  // close, then rename to the final path
+
+  [[nodiscard]] const std::string& temporary_path() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string version_string();
+
+}  // namespace powershift::io

@@ -1,0 +1,465 @@
+// HDF5 trajectory writer (docs/output-format.md). netCDF-4 layout: every axis has a dimension
+// scale, every variable `units` and `long_name`, provenance in global attributes.
+#include "powershift/io/hdf5_writer.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "powershift/error.hpp"
+#include "powershift/metrics.hpp"
+
+#ifndef POWERSHIFT_VERSION
+#define POWERSHIFT_VERSION "0.0.0"
+#endif
+#ifndef POWERSHIFT_BUILD
+#define POWERSHIFT_BUILD "unknown"
+#endif
+
+namespace powershift::io {
+
+namespace fs = std::filesystem;
+
+std::string version_string() { return POWERSHIFT_VERSION; }
+
+namespace {
+
+void check(herr_t status, const char* what) {
+  if (status < 0) throw OutputError(std::string("HDF5: failed to ") + what);
+}
+hid_t checked(hid_t id, const char* what) {
+  if (id < 0) throw OutputError(std::string("HDF5: failed to ") + what);
+  return id;
+}
+
+// Owns an HDF5 identifier.
+class Handle {
+ public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Handle& operator=(Handle&& o) noexcept {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = -1;
+    return *this;
+  }
+  ~Handle() { reset(); }
+  void reset() {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = -1;
+  }
+  [[nodiscard]] hid_t get() const { return id_; }
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+std::string fnv1a64_hex(const std::string& text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void string_attribute(hid_t obj, const char* name, const std::string& value) {
+  Handle type(checked(H5Tcopy(H5T_C_S1), "create string type"), H5Tclose);
+  check(H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1)), "size string type");
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "pad string type");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "set UTF-8");
+  Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
+  Handle attr(checked(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute"),
+              H5Aclose);
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  check(H5Awrite(attr.get(), type.get(), padded.data()), "write attribute");
+}
+
+template <class T>
+void numeric_attribute(hid_t obj, const char* name, T value) {
+  const hid_t type = std::is_same_v<T, double> ? H5T_NATIVE_DOUBLE
+                     : std::is_same_v<T, std::int64_t> ? H5T_NATIVE_INT64
+                                                       : H5T_NATIVE_INT32;
+  Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
+  Handle attr(checked(H5Acreate2(obj, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute"),
+              H5Aclose);
+  check(H5Awrite(attr.get(), type, &value), "write attribute");
+}
+
+struct VariableSpec {
+  std::string name;
+  std::vector<std::string> dims;
+  hid_t type;  // H5T_NATIVE_FLOAT / DOUBLE / INT32
+  std::string units;
+  std::string long_name;
+};
+
+}  // namespace
+
+struct TrajectoryFile::Impl {
+  const World& world;
+  OutputOptions options;
+  std::string final_path;
+  std::string temp_path;
+  Handle file;
+  bool committed = false;
+  std::map<std::string, std::size_t> dim_size;
+  std::map<std::string, Handle> scales;
+  std::map<std::string, Handle> vars;
+  std::vector<int> steps;
+
+  Impl(const World& w, OutputOptions opt) : world(w), options(std::move(opt)) {}
+
+  void create() {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
+    final_path = options.path;
+    const fs::path target(final_path);
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    temp_path = (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
+                    .string();
+    Handle fapl(checked(H5Pcreate(H5P_FILE_ACCESS), "create file access list"), H5Pclose);
+    // netCDF-4 readers need creation order tracked; the 1.8 format keeps files readable widely.
+    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format");
+    Handle fcpl(checked(H5Pcreate(H5P_FILE_CREATE), "create file creation list"), H5Pclose);
+    check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "track creation order");
+    check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "track attribute order");
+    const hid_t f = H5Fcreate(temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+    if (f < 0) throw OutputError("cannot create output file " + temp_path);
+    file = Handle(f, H5Fclose);
+    steps = options.recorded_steps;
+    dim_size = {{"replicate", static_cast<std::size_t>(options.replicates)},
+                {"time", steps.size()},
+                {"region", static_cast<std::size_t>(world.R)},
+                {"actor", static_cast<std::size_t>(world.A)}};
+    write_coordinates();
+    create_variables();
+    write_provenance();
+  }
+
+  hid_t dataset_create_list(const std::vector<hsize_t>& shape) const {
+    const hid_t dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), "create dataset list");
+    check(H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "order");
+    if (shape.size() >= 2 && shape[0] > 0) {
+      // One chunk per replicate along time, capped near 4 MiB.
+      std::vector<hsize_t> chunk = shape;
+      chunk[0] = 1;
+      hsize_t bytes = 8;
+      for (std::size_t i = 1; i < chunk.size(); ++i) bytes *= std::max<hsize_t>(chunk[i], 1);
+      while (bytes > (4u << 20) && chunk.size() > 1 && chunk[1] > 1) {
+        chunk[1] = (chunk[1] + 1) / 2;
+        bytes /= 2;
+      }
+      for (auto& c : chunk) c = std::max<hsize_t>(c, 1);
+      check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunk");
+      check(H5Pset_shuffle(dcpl), "shuffle");
+      check(H5Pset_deflate(dcpl, static_cast<unsigned>(options.deflate_level)), "deflate");
+    }
+    return dcpl;
+  }
+
+  Handle make_dataset(const std::string& name, hid_t type, const std::vector<hsize_t>& shape) {
+    Handle space(checked(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                         "create dataspace"),
+                 H5Sclose);
+    Handle dcpl(dataset_create_list(shape), H5Pclose);
+    const hid_t ds = H5Dcreate2(file.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
+                                dcpl.get(), H5P_DEFAULT);
+    if (ds < 0) throw OutputError("HDF5: cannot create dataset " + name);
+    return Handle(ds, H5Dclose);
+  }
+
+  void write_all(hid_t ds, hid_t type, const void* data) {
+    check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write dataset");
+  }
+
+  void write_strings(const std::string& name, const std::vector<std::string>& values,
+                     const std::string& long_name) {
+    Handle type(checked(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+    check(H5Tset_size(type.get(), H5T_VARIABLE), "vlen string");
+    check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "utf8");
+    const std::vector<hsize_t> shape{values.size()};
+    Handle ds = make_dataset(name, type.get(), shape);
+    std::vector<const char*> ptrs;
+    for (const auto& v : values) ptrs.push_back(v.c_str());
+    write_all(ds.get(), type.get(), ptrs.data());
+    string_attribute(ds.get(), "long_name", long_name);
+    scales[name] = std::move(ds);
+  }
+
+  template <class T>
+  Handle write_vector(const std::string& name, hid_t type, const std::vector<T>& values,
+                      const std::string& units, const std::string& long_name) {
+    Handle ds = make_dataset(name, type, {values.size()});
+    write_all(ds.get(), type, values.data());
+    if (!units.empty()) string_attribute(ds.get(), "units", units);
+    string_attribute(ds.get(), "long_name", long_name);
+    return ds;
+  }
+
+  void write_coordinates() {
+    const auto& spec = world.spec();
+    std::vector<std::int32_t> reps(options.replicates);
+    for (int i = 0; i < options.replicates; ++i) reps[i] = i;
+    scales["replicate"] = write_vector("replicate", H5T_NATIVE_INT32, reps, "", "replicate index (random key)");
+    std::vector<double> days;
+    for (int s : steps) days.push_back(s * world.dt);
+    scales["time"] = write_vector("time", H5T_NATIVE_DOUBLE, days,
+                                  "days since " + spec.run.start_date + " 00:00:00",
+                                  "simulated time");
+    string_attribute(scales["time"].get(), "calendar", "proleptic_gregorian");
+    std::vector<std::string> region_names, actor_names;
+    for (const auto& r : spec.regions) region_names.push_back(r.name);
+    for (const auto& a : spec.actors) actor_names.push_back(a.name);
+    write_strings("region", region_names, "region name");
+    write_strings("actor", actor_names, "actor name");
+    for (const auto& [dim, ds] : scales) {
+      check(H5DSset_scale(ds.get(), dim.c_str()), "set dimension scale");
+    }
+    // Auxiliary coordinates.
+    std::vector<double> lat, lon;
+    std::vector<std::int32_t> offmap, is_state;
+    std::vector<std::string> kinds;
+    for (const auto& r : spec.regions) {
+      lat.push_back(r.lat);
+      lon.push_back(r.lon);
+      offmap.push_back(r.offmap ? 1 : 0);
+    }
+    for (const auto& a : spec.actors) kinds.push_back(a.is_state ? "state" : "non_state");
+    std::vector<std::int32_t> step_values(steps.begin(), steps.end());
+    attach(write_vector("step", H5T_NATIVE_INT32, step_values, "1", "step index"), {"time"});
+    attach(write_vector("region_lat", H5T_NATIVE_DOUBLE, lat, "degrees_north", "region latitude"), {"region"});
+    attach(write_vector("region_lon", H5T_NATIVE_DOUBLE, lon, "degrees_east", "region longitude"), {"region"});
+    attach(write_vector("region_population", H5T_NATIVE_DOUBLE, world.population, "people", "region population"), {"region"});
+    attach(write_vector("region_value", H5T_NATIVE_DOUBLE, world.value, "1", "strategic value v_r"), {"region"});
+    attach(write_vector("region_offmap", H5T_NATIVE_INT32, offmap, "1", "1 for off-map regions"), {"region"});
+    {
+      Handle type(checked(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+      check(H5Tset_size(type.get(), H5T_VARIABLE), "vlen string");
+      check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "utf8");
+      Handle ds = make_dataset("actor_kind", type.get(), {kinds.size()});
+      std::vector<const char*> ptrs;
+      for (const auto& k : kinds) ptrs.push_back(k.c_str());
+      write_all(ds.get(), type.get(), ptrs.data());
+      string_attribute(ds.get(), "long_name", "actor kind (state or non_state)");
+      attach(std::move(ds), {"actor"});
+    }
+  }
+
+  void attach(Handle ds, const std::vector<std::string>& dims) {
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+      check(H5DSattach_scale(ds.get(), scales.at(dims[i]).get(), static_cast<unsigned>(i)),
+            "attach dimension scale");
+    }
+  }
+
+  std::vector<VariableSpec> variable_specs() const {
+    std::vector<VariableSpec> v = {
+        {"control", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "1", "control share C[r,a]"},
+        {"support", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "1", "popular support S[r,a]"},
+        {"power", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "strength", "projected power P[r,a]"},
+        {"forces", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "strength", "strength of units present"},
+        {"control_share_pop", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "1", "population-weighted control share"},
+        {"control_share_value", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "1", "value-weighted control share"},
+        {"forces_total", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "strength alive, in theatre or in transit"},
+        {"casualties", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "cumulative combat losses"},
+        {"withdrawn", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "cumulative strength withdrawn through exits"},
+        {"exit_queue", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "withdrawing strength waiting at an exit"},
+        {"budget", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "budget units", "actor budget"},
+        {"vacuum_share", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "population-weighted vacuum share"},
+        {"hhi", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "Herfindahl index of controlled population"},
+        {"effective_actors", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "effective number of actors (1/HHI)"},
+        {"vacuum_days", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "days", "days with vacuum above one half"},
+        {"attribution_net", {"replicate", "region", "actor"}, H5T_NATIVE_DOUBLE, "1", "net vacuum attribution A[r,b]: control the withdrawing actor lost, gained by b"},
+        {"attribution_lost", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "control the withdrawing actor lost, L_r"},
+        {"attribution_unfilled", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "part of L_r still vacuum"},
+    };
+    if (options.counterfactual) {
+      v.push_back({"counterfactual_effect", {"replicate", "region", "actor"}, H5T_NATIVE_DOUBLE, "1",
+                   "paired counterfactual: final control with drawdown minus without, same random keys"});
+      v.push_back({"counterfactual_control", {"replicate", "region", "actor"}, H5T_NATIVE_DOUBLE, "1",
+                   "final control in the arm without the drawdown"});
+    }
+    return v;
+  }
+
+  void create_variables() {
+    for (const auto& vs : variable_specs()) {
+      std::vector<hsize_t> shape;
+      for (const auto& d : vs.dims) shape.push_back(dim_size.at(d));
+      Handle ds = make_dataset(vs.name, vs.type, shape);
+      string_attribute(ds.get(), "units", vs.units);
+      string_attribute(ds.get(), "long_name", vs.long_name);
+      for (std::size_t i = 0; i < vs.dims.size(); ++i) {
+        check(H5DSattach_scale(ds.get(), scales.at(vs.dims[i]).get(), static_cast<unsigned>(i)),
+              "attach dimension scale");
+      }
+      vars[vs.name] = std::move(ds);
+    }
+  }
+
+  void write_provenance() {
+    const auto& spec = world.spec();
+    const hid_t root = file.get();
+    string_attribute(root, "title", "powershift trajectories: " + spec.name);
+    string_attribute(root, "Conventions", "CF-1.8");
+    string_attribute(root, "scenario_name", spec.name);
+    string_attribute(root, "scenario_path", spec.source_path);
+    string_attribute(root, "scenario_text", spec.source_text);
+    string_attribute(root, "scenario_hash", "fnv1a64:" + fnv1a64_hex(spec.source_text));
+    numeric_attribute<std::int64_t>(root, "seed", static_cast<std::int64_t>(options.seed));
+    numeric_attribute<std::int32_t>(root, "replicates", options.replicates);
+    numeric_attribute<std::int32_t>(root, "steps", steps.empty() ? 0 : steps.back());
+    numeric_attribute<double>(root, "dt_days", world.dt);
+    string_attribute(root, "start_date", spec.run.start_date);
+    string_attribute(root, "powershift_version", POWERSHIFT_VERSION);
+    string_attribute(root, "powershift_build", POWERSHIFT_BUILD);
+    string_attribute(root, "command_line", options.command_line);
+    string_attribute(root, "created", utc_now());
+    const int wd = withdrawing_actor(spec);
+    string_attribute(root, "withdrawing_actor", wd >= 0 ? spec.actors[wd].name : "");
+  }
+
+  void write_slab(const std::string& name, hid_t type, int replicate, const void* data) {
+    const hid_t ds = vars.at(name).get();
+    Handle space(checked(H5Dget_space(ds), "get dataspace"), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(rank);
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    std::vector<hsize_t> start(rank, 0), count = dims;
+    start[0] = static_cast<hsize_t>(replicate);
+    count[0] = 1;
+    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+          "select hyperslab");
+    Handle mem(checked(H5Screate_simple(rank, count.data(), nullptr), "memory space"), H5Sclose);
+    check(H5Dwrite(ds, type, mem.get(), space.get(), H5P_DEFAULT, data), "write replicate slab");
+  }
+};
+
+void check_output_target(const OutputOptions& options) {
+  const fs::path target(options.path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw InputError("output directory does not exist: " + dir.string());
+  }
+  if (fs::exists(target, ec) && !options.force) {
+    throw InputError("output file exists: " + options.path + " (use --force to replace it)");
+  }
+}
+
+TrajectoryFile::TrajectoryFile(const World& world, const OutputOptions& options)
+    : impl_(std::make_unique<Impl>(world, options)) {
+  try {
+    impl_->create();
+  } catch (...) {
+    impl_->vars.clear();
+    impl_->scales.clear();
+    impl_->file.reset();
+    std::error_code ec;
+    fs::remove(impl_->temp_path, ec);
+    throw;
+  }
+}
+
+TrajectoryFile::~TrajectoryFile() {
+  if (!impl_ || impl_->committed) return;
+  impl_->vars.clear();
+  impl_->scales.clear();
+  impl_->file.reset();
+  std::error_code ec;
+  fs::remove(impl_->temp_path, ec);
+}
+
+const std::string& TrajectoryFile::temporary_path() const { return impl_->temp_path; }
+
+void TrajectoryFile::write_replicate(const ReplicateResult& result) {
+  auto& im = *impl_;
+  const auto& tr = result.trajectory;
+  const int rep = result.replicate;
+  if (tr.records() != static_cast<int>(im.steps.size())) {
+    throw OutputError("replicate " + std::to_string(rep) + " recorded " +
+                      std::to_string(tr.records()) + " steps, the file expects " +
+                      std::to_string(im.steps.size()));
+  }
+  im.write_slab("control", H5T_NATIVE_FLOAT, rep, tr.control.data());
+  im.write_slab("support", H5T_NATIVE_FLOAT, rep, tr.support.data());
+  im.write_slab("power", H5T_NATIVE_FLOAT, rep, tr.power.data());
+  im.write_slab("forces", H5T_NATIVE_FLOAT, rep, tr.forces.data());
+  im.write_slab("control_share_pop", H5T_NATIVE_DOUBLE, rep, tr.control_pop.data());
+  im.write_slab("control_share_value", H5T_NATIVE_DOUBLE, rep, tr.control_value.data());
+  im.write_slab("forces_total", H5T_NATIVE_DOUBLE, rep, tr.forces_actor.data());
+  im.write_slab("casualties", H5T_NATIVE_DOUBLE, rep, tr.casualties.data());
+  im.write_slab("withdrawn", H5T_NATIVE_DOUBLE, rep, tr.withdrawn.data());
+  im.write_slab("exit_queue", H5T_NATIVE_DOUBLE, rep, tr.exit_queue.data());
+  im.write_slab("budget", H5T_NATIVE_DOUBLE, rep, tr.budget.data());
+  im.write_slab("vacuum_share", H5T_NATIVE_DOUBLE, rep, tr.vacuum_pop.data());
+  im.write_slab("hhi", H5T_NATIVE_DOUBLE, rep, tr.hhi.data());
+  im.write_slab("effective_actors", H5T_NATIVE_DOUBLE, rep, tr.effective_actors.data());
+  im.write_slab("vacuum_days", H5T_NATIVE_DOUBLE, rep, tr.vacuum_days.data());
+  const World& w = im.world;
+  const Field c0 = Eigen::Map<const Field>(w.control0.data(), w.R, w.A);
+  const auto na = net_attribution(c0, tr.final_control, withdrawing_actor(w.spec()));
+  im.write_slab("attribution_net", H5T_NATIVE_DOUBLE, rep, na.gained.data());
+  im.write_slab("attribution_lost", H5T_NATIVE_DOUBLE, rep, na.lost.data());
+  im.write_slab("attribution_unfilled", H5T_NATIVE_DOUBLE, rep, na.unfilled.data());
+  if (im.options.counterfactual) {
+    if (!result.counterfactual) throw OutputError("counterfactual arm missing");
+    const Field diff = tr.final_control - result.counterfactual->final_control;
+    im.write_slab("counterfactual_effect", H5T_NATIVE_DOUBLE, rep, diff.data());
+    im.write_slab("counterfactual_control", H5T_NATIVE_DOUBLE, rep,
+                  result.counterfactual->final_control.data());
+  }
+}
+
+void TrajectoryFile::write_summary(const EnsembleSummary& summary) {
+  auto& im = *impl_;
+  const hid_t root = im.file.get();
+  numeric_attribute<double>(root, "summary_vacuum_share_final", summary.vacuum_pop_final);
+}
+
+void TrajectoryFile::commit() {
+  auto& im = *impl_;
+  check(H5Fflush(im.file.get(), H5F_SCOPE_GLOBAL), "flush file");
+  im.vars.clear();
+  im.scales.clear();
+  im.file.reset();
+  std::error_code ec;
+  fs::rename(im.temp_path, im.final_path, ec);
+  if (ec) {
+    fs::remove(im.temp_path, ec);
+    throw OutputError("cannot move the output into place at " + im.final_path);
+  }
+  im.committed = true;
+}
+
+}  // namespace powershift::io

@@ -1,0 +1,150 @@
+#include "powershift/ensemble.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+
+#include "powershift/simulation.hpp"
+
+namespace powershift {
+
+namespace {
+
+Trajectory run_one(const WorldPtr& world, std::uint64_t seed, int replicate, int steps) {
+  Simulation sim(world, seed, static_cast<std::uint64_t>(replicate));
+  if (steps >= 0) sim.set_horizon(steps);
+  TrajectoryRecorder recorder(replicate);
+  sim.add_observer(&recorder);
+  sim.run();
+  return recorder.take();
+}
+
+}  // namespace
+
+void run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
+                  const std::function<void(ReplicateResult&&)>& sink) {
+  const int n = options.replicates;
+  std::vector<int> order = options.order;
+  if (order.empty()) {
+    order.resize(n);
+    std::iota(order.begin(), order.end(), 0);
+  }
+  if (static_cast<int>(order.size()) != n) {
+    throw std::invalid_argument("ensemble order must list every replicate once");
+  }
+  WorldPtr counterfactual;
+  if (options.counterfactual) {
+    counterfactual = std::make_shared<const World>(world->spec().without_drawdowns());
+  }
+  std::mutex sink_mutex;
+  int done = 0;
+  tbb::parallel_for(0, n, [&](int i) {
+    const int rep = order[i];
+    ReplicateResult result;
+    result.replicate = rep;
+    result.trajectory = run_one(world, options.seed, rep, options.steps);
+    if (counterfactual) {
+      // Same random key (seed, replicate): common random numbers pair the two arms exactly.
+      result.counterfactual = run_one(counterfactual, options.seed, rep, options.steps);
+    }
+    const std::lock_guard<std::mutex> lock(sink_mutex);
+    sink(std::move(result));
+    ++done;
+    if (options.progress) options.progress(done, n);
+  });
+}
+
+SummaryBuilder::SummaryBuilder(const World& world, int replicates)
+    : world_(world), kept_(static_cast<std::size_t>(replicates)) {}
+
+void SummaryBuilder::add(const ReplicateResult& result) {
+  const auto& tr = result.trajectory;
+  const int A = world_.A;
+  const int last = tr.records() - 1;
+  Final f;
+  f.control = tr.final_control;
+  f.control_pop.assign(tr.control_pop.begin() + static_cast<std::ptrdiff_t>(last) * A,
+                       tr.control_pop.begin() + static_cast<std::ptrdiff_t>(last + 1) * A);
+  f.control_value.assign(tr.control_value.begin() + static_cast<std::ptrdiff_t>(last) * A,
+                         tr.control_value.begin() + static_cast<std::ptrdiff_t>(last + 1) * A);
+  f.forces_initial.assign(tr.forces_actor.begin(), tr.forces_actor.begin() + A);
+  f.forces.assign(tr.forces_actor.begin() + static_cast<std::ptrdiff_t>(last) * A,
+                  tr.forces_actor.begin() + static_cast<std::ptrdiff_t>(last + 1) * A);
+  f.casualties.assign(tr.casualties.begin() + static_cast<std::ptrdiff_t>(last) * A,
+                      tr.casualties.begin() + static_cast<std::ptrdiff_t>(last + 1) * A);
+  f.vacuum_pop = tr.vacuum_pop[last];
+  if (result.counterfactual) f.counterfactual_control = result.counterfactual->final_control;
+  kept_.at(static_cast<std::size_t>(result.replicate)) = std::move(f);
+}
+
+EnsembleSummary SummaryBuilder::finish() const {
+  const int R = world_.R;
+  const int A = world_.A;
+  EnsembleSummary s;
+  s.withdrawing_actor = withdrawing_actor(world_.spec());
+  s.control_initial = Eigen::Map<const Field>(world_.control0.data(), R, A);
+  s.control_final_mean = Field::Zero(R, A);
+  s.attribution_net_mean = Field::Zero(R, A);
+  s.counterfactual_mean = Field::Zero(R, A);
+  s.counterfactual_sd = Field::Zero(R, A);
+  s.control_pop_final.assign(A, 0.0);
+  s.control_value_final.assign(A, 0.0);
+  s.forces_initial.assign(A, 0.0);
+  s.forces_final.assign(A, 0.0);
+  s.casualties.assign(A, 0.0);
+  s.attribution_lost_mean.assign(R, 0.0);
+  s.attribution_unfilled_mean.assign(R, 0.0);
+  Field cf_sq = Field::Zero(R, A);
+  int n = 0;
+  for (const auto& k : kept_) {  // replicate order: a fixed-order reduction
+    if (!k) continue;
+    ++n;
+    s.control_final_mean += k->control;
+    for (int a = 0; a < A; ++a) {
+      s.control_pop_final[a] += k->control_pop[a];
+      s.control_value_final[a] += k->control_value[a];
+      s.forces_initial[a] += k->forces_initial[a];
+      s.forces_final[a] += k->forces[a];
+      s.casualties[a] += k->casualties[a];
+    }
+    s.vacuum_pop_final += k->vacuum_pop;
+    const auto na = net_attribution(s.control_initial, k->control, s.withdrawing_actor);
+    s.attribution_net_mean += na.gained;
+    for (int r = 0; r < R; ++r) {
+      s.attribution_lost_mean[r] += na.lost[r];
+      s.attribution_unfilled_mean[r] += na.unfilled[r];
+    }
+    if (k->counterfactual_control) {
+      s.has_counterfactual = true;
+      const Field d = k->control - *k->counterfactual_control;
+      s.counterfactual_mean += d;
+      cf_sq += d * d;
+    }
+  }
+  s.replicates = n;
+  if (n == 0) return s;
+  const double inv = 1.0 / n;
+  s.control_final_mean *= inv;
+  s.attribution_net_mean *= inv;
+  for (auto* v : {&s.control_pop_final, &s.control_value_final, &s.forces_initial, &s.forces_final,
+                  &s.casualties, &s.attribution_lost_mean, &s.attribution_unfilled_mean}) {
+    for (auto& x : *v) x *= inv;
+  }
+  s.vacuum_pop_final *= inv;
+  s.vacuum_final.assign(R, 0.0);
+  for (int r = 0; r < R; ++r) {
+    s.vacuum_final[r] = world_.offmap[r] ? 0.0 : 1.0 - s.control_final_mean.row(r).sum();
+  }
+  if (s.has_counterfactual) {
+    s.counterfactual_mean *= inv;
+    s.counterfactual_sd =
+        (cf_sq * inv - s.counterfactual_mean * s.counterfactual_mean).max(0.0).sqrt();
+  }
+  return s;
+}
+
+}  // namespace powershift

@@ -1,0 +1,142 @@
+// Record (docs/model.md §Metrics): the metrics handed to observers with each recorded step.
+#include <algorithm>
+#include <cmath>
+
+#include "powershift/metrics.hpp"
+#include "powershift/observer.hpp"
+#include "powershift/phases.hpp"
+
+namespace powershift {
+
+StepMetrics compute_metrics(const World& w, const State& s) {
+  const int A = w.A;
+  StepMetrics m;
+  m.step = s.step;
+  m.day = s.step * w.dt;
+  m.control_pop.assign(A, 0.0);
+  m.control_value.assign(A, 0.0);
+  for (int r = 0; r < w.R; ++r) {
+    if (w.offmap[r]) continue;
+    for (int a = 0; a < A; ++a) {
+      m.control_pop[a] += w.pop_weight[r] * s.control(r, a);
+      m.control_value[a] += w.value_weight[r] * s.control(r, a);
+    }
+  }
+  double held_pop = 0.0;
+  double held_value = 0.0;
+  for (int a = 0; a < A; ++a) {
+    held_pop += m.control_pop[a];
+    held_value += m.control_value[a];
+  }
+  m.vacuum_pop = 1.0 - held_pop;
+  m.vacuum_value = 1.0 - held_value;
+  double hhi = 0.0;
+  for (int a = 0; a < A; ++a) {
+    const double share = held_pop > 0 ? m.control_pop[a] / held_pop : 0.0;
+    hhi += share * share;
+  }
+  m.hhi = hhi;
+  m.effective_actors = hhi > 0 ? 1.0 / hhi : 0.0;
+  m.forces.assign(A, 0.0);
+  m.exit_queue.assign(A, 0.0);
+  const auto& U = s.units;
+  for (std::size_t u = 0; u < U.size(); ++u) {
+    if (!U.alive[u]) continue;
+    const int a = U.actor[u];
+    m.forces[a] += U.strength[u];
+    if (U.order[u] == Order::Withdraw && U.eta[u] <= 0.0 && w.exit_of(a, U.region[u]) == U.region[u]) {
+      m.exit_queue[a] += U.strength[u];
+    }
+  }
+  m.casualties = s.casualties;
+  m.withdrawn = s.withdrawn;
+  m.budget = s.budget;
+  return m;
+}
+
+Field forces_by_region(const World& w, const State& s) {
+  Field f = Field::Zero(w.R, w.A);
+  const auto& U = s.units;
+  for (std::size_t u = 0; u < U.size(); ++u) {
+    if (unit_present(w, s, u)) f(U.region[u], U.actor[u]) += U.strength[u];
+  }
+  return f;
+}
+
+NetAttribution net_attribution(const Field& initial, const Field& final_control, int actor) {
+  const auto R = static_cast<int>(initial.rows());
+  const auto A = static_cast<int>(initial.cols());
+  NetAttribution na;
+  na.actor = actor;
+  na.gained = Field::Zero(R, A);
+  na.lost.assign(R, 0.0);
+  na.unfilled.assign(R, 0.0);
+  if (actor < 0) return na;
+  for (int r = 0; r < R; ++r) {
+    const double lost = std::max(initial(r, actor) - final_control(r, actor), 0.0);
+    double gains = 0.0;
+    for (int b = 0; b < A; ++b) {
+      if (b != actor) gains += std::max(final_control(r, b) - initial(r, b), 0.0);
+    }
+    const double denom = std::max(gains, lost);
+    double given = 0.0;
+    for (int b = 0; b < A; ++b) {
+      if (b == actor || denom <= 0.0) continue;
+      na.gained(r, b) = lost * std::max(final_control(r, b) - initial(r, b), 0.0) / denom;
+      given += na.gained(r, b);
+    }
+    na.lost[r] = lost;
+    na.unfilled[r] = lost - given;
+  }
+  return na;
+}
+
+int withdrawing_actor(const ScenarioSpec& spec) {
+  for (const auto& e : spec.events) {
+    if (e.type == EventType::Drawdown) return e.actor;
+  }
+  return -1;
+}
+
+void TrajectoryRecorder::on_record(const RecordView& v) {
+  auto& tr = trajectory_;
+  const int R = v.world.R;
+  const int A = v.world.A;
+  tr.R = R;
+  tr.A = A;
+  tr.steps.push_back(v.metrics.step);
+  tr.days.push_back(v.metrics.day);
+  auto append = [](std::vector<float>& dst, const Field& f) {
+    dst.insert(dst.end(), f.data(), f.data() + f.size());
+  };
+  append(tr.control, v.state.control);
+  append(tr.support, v.state.support);
+  append(tr.power, v.power);
+  append(tr.forces, v.forces);
+  auto append_d = [](std::vector<double>& dst, const std::vector<double>& src) {
+    dst.insert(dst.end(), src.begin(), src.end());
+  };
+  append_d(tr.control_pop, v.metrics.control_pop);
+  append_d(tr.control_value, v.metrics.control_value);
+  append_d(tr.forces_actor, v.metrics.forces);
+  append_d(tr.casualties, v.metrics.casualties);
+  append_d(tr.withdrawn, v.metrics.withdrawn);
+  append_d(tr.exit_queue, v.metrics.exit_queue);
+  append_d(tr.budget, v.metrics.budget);
+  tr.vacuum_pop.push_back(v.metrics.vacuum_pop);
+  tr.hhi.push_back(v.metrics.hhi);
+  tr.effective_actors.push_back(v.metrics.effective_actors);
+}
+
+void TrajectoryRecorder::on_finish(const World& /*world*/, const State& state, int replicate) {
+  auto& tr = trajectory_;
+  tr.replicate = replicate;
+  tr.final_control = state.control;
+  tr.vacuum_days = state.vacuum_days;
+  tr.move_stats = state.move_stats;
+  tr.initial_strength = state.initial_strength;
+  tr.demobilised = state.demobilised;
+  tr.recruited = state.recruited;
+}
+
+}  // namespace powershift
