@@ -3,6 +3,7 @@
 // 2 bad input.
 #include <CLI/CLI.hpp>
 #include <tbb/global_control.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -174,9 +175,13 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   eo.seed = spec.run.seed;
   eo.counterfactual = opt.counterfactual;
   eo.progress = [&](int done, int total) { progress.update(done, total); };
-  ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) {
-    summary.add(r);
-    if (file) file->write_replicate(r);
+  // An arena of exactly `threads` slots: --threads 4 means four threads even on two cores.
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) {
+      summary.add(r);
+      if (file) file->write_replicate(r);
+    });
   });
   const auto s = summary.finish();
   if (file) {
