@@ -93,6 +93,7 @@ TEST(Control, ControlRelaxesTowardTargetAndSupportFollows) {
   const ps::World w(spec);
   auto s = ps::State::initial(w);
   ps::StepContext ctx(w, 1, 0);
+  ps::index_units_by_region(w, s, ctx);
   ps::control_phase(w, s, ctx);  // no combat: harm 0
   const auto& cp = w.params().control;
   const double c0[3] = {0.5, 0.1, 0.2};

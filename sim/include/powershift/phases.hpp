@@ -27,7 +27,8 @@ struct StepContext {
   Field present;       // strength of ground-holding units present, X[r, a]
   std::vector<double> by_type;  // K x R x A effective power of units present
 
-  // Units present in each region, in id order (counting sort).
+  // Units present in each region, in id order (counting sort). Units that die later in the step
+  // stay listed with alive = 0; loops over the lists check it.
   std::vector<std::int32_t> region_offsets;
   std::vector<std::int32_t> region_units;
 
@@ -44,8 +45,13 @@ struct StepContext {
 };
 
 // Unit helpers shared by the phases (docs/model.md §Sense).
-bool unit_present(const World& w, const State& s, std::size_t u);
-double terrain_factor(const World& w, const State& s, int region, int actor);
+inline bool unit_present(const World& w, const State& s, std::size_t u) {
+  return s.units.alive[u] && s.units.eta[u] <= 0.0 && !w.offmap[s.units.region[u]];
+}
+// Defender's terrain multiplier 1 + (tau_r - 1) C[r, a].
+inline double terrain_factor(const World& w, const State& s, int region, int actor) {
+  return 1.0 + (w.terrain[region] - 1.0) * s.control(region, actor);
+}
 void index_units_by_region(const World& w, const State& s, StepContext& ctx);
 void compute_holding(const World& w, const State& s, StepContext& ctx);
 void depart(const World& w, State& s, std::size_t unit, int t);
@@ -71,6 +77,9 @@ void update_coalitions(const World& w, State& s);
 
 // First step at which an event applies.
 int event_start_step(const EventSpec& e, double dt);
+
+// Whether any actor takes its decision at step t.
+bool any_actor_due(const World& w, int t);
 
 void events_phase(const World& w, State& s, StepContext& ctx);
 void sense_phase(const World& w, State& s, StepContext& ctx);

@@ -55,6 +55,7 @@ struct State {
   Field control_target;  // T[r, a] of the last control phase
 
   std::vector<double> relations;  // A x A
+  std::vector<double> relations_pos, relations_neg;  // max(Rel, 0) and max(-Rel, 0), derived
   std::vector<int> coalition;     // per actor
   int coalitions = 0;
   std::vector<std::uint8_t> fights;  // A x A: hostile and aggressive enough to fight

@@ -44,7 +44,7 @@ void contest_region(const World& w, const State& s, int r, const double* holding
 void control_phase(const World& w, State& s, StepContext& ctx) {
   const auto& cp = w.params().control;
   const double dt = w.dt;
-  index_units_by_region(w, s, ctx);
+  // Units have not moved since the last sense: its index stands (dead units are skipped).
   compute_holding(w, s, ctx);
   auto body = [&](int r) {
     double* T = &ctx.contest_target(r, 0);

@@ -232,6 +232,13 @@ void unit_orders(const World& w, State& s, int t) {
 
 }  // namespace
 
+bool any_actor_due(const World& w, int t) {
+  for (int a = 0; a < w.A; ++a) {
+    if ((t - 1) % w.decision_interval[a] == 0) return true;
+  }
+  return false;
+}
+
 void decide_phase(const World& w, State& s, StepContext& ctx) {
   const int t = ctx.t;
   std::vector<int> due;

@@ -14,7 +14,8 @@ namespace powershift {
 namespace {
 
 struct RegionScratch {
-  std::vector<double> fire, exposed, declining, factor, contrib, incoming, loss_share;
+  std::vector<double> fire, exposed, declining, factor, contrib, incoming, received;
+  std::vector<int> players;
 };
 
 }  // namespace
@@ -25,7 +26,7 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
   const auto& mp = w.params().morale;
   const double dt = w.dt;
   auto& U = s.units;
-  index_units_by_region(w, s, ctx);
+  // The index of the sense phase just before stands: nobody moved since.
 
   // Per-region exchange; each region writes only its own rows and its own units.
   Field exchange_own = Field::Zero(w.R, A);    // own losses / own strength
@@ -47,6 +48,7 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
     sc.declining.assign(A, 0.0);  // strength of units that may decline battle
     for (int i = begin; i < end; ++i) {
       const int u = ctx.region_units[i];
+      if (!U.alive[u]) continue;
       const int k = U.type[u];
       const int a = U.actor[u];
       if (w.holds_ground[k]) {
@@ -55,7 +57,15 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       sc.exposed[a] += U.strength[u];
       if (w.declines[k]) sc.declining[a] += U.strength[u];
     }
-    for (int a = 0; a < A; ++a) sc.fire[a] += ctx.projected_air(r, a);
+    // The actors in play here: those present, and those whose air or naval power reaches in.
+    // Work below grows with their number, not with A.
+    sc.players.clear();
+    for (int a = 0; a < A; ++a) {
+      sc.fire[a] += ctx.projected_air(r, a);
+      if (sc.fire[a] > 0.0 || sc.exposed[a] > 0.0) sc.players.push_back(a);
+    }
+    const int n = static_cast<int>(sc.players.size());
+    if (n < 2) return;
     auto fights = [&](int b, int a) {
       return s.fights[static_cast<std::size_t>(b) * A + a] && sc.fire[b] > 0.0 &&
              sc.exposed[a] > 0.0;
@@ -63,9 +73,9 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
     // A side of irregulars below its acceptance balance declines: fire to and from it leaks.
     sc.factor.assign(A, 1.0);
     bool any = false;
-    for (int a = 0; a < A; ++a) {
+    for (int a : sc.players) {
       bool targeted = false;
-      for (int b = 0; b < A; ++b) targeted = targeted || fights(b, a);
+      for (int b : sc.players) targeted = targeted || fights(b, a);
       any = any || targeted;
       const double tot = ctx.friendly(r, a) + ctx.hostile(r, a);
       const double balance = ctx.friendly(r, a) / std::max(tot, 1e-9);
@@ -74,25 +84,30 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       }
     }
     if (!any) return;
-    // contrib[b, a]: fire of b on a, spread over b's targets by their strength.
-    sc.contrib.assign(static_cast<std::size_t>(A) * A, 0.0);
-    for (int b = 0; b < A; ++b) {
+    // contrib[i, j]: fire of player i on player j, spread over i's targets by their strength.
+    sc.contrib.assign(static_cast<std::size_t>(n) * n, 0.0);
+    for (int i = 0; i < n; ++i) {
+      const int b = sc.players[i];
       double targets = 0.0;
-      for (int a = 0; a < A; ++a) {
+      for (int a : sc.players) {
         if (fights(b, a)) targets += sc.exposed[a];
       }
       if (targets <= 0.0) continue;
-      for (int a = 0; a < A; ++a) {
+      for (int j = 0; j < n; ++j) {
+        const int a = sc.players[j];
         if (!fights(b, a)) continue;
-        sc.contrib[static_cast<std::size_t>(b) * A + a] = cp.intensity * cp.alpha * dt *
-                                                           sc.fire[b] * sc.exposed[a] / targets *
-                                                           sc.factor[b] * sc.factor[a];
+        sc.contrib[static_cast<std::size_t>(i) * n + j] = cp.intensity * cp.alpha * dt * sc.fire[b] *
+                                                          sc.exposed[a] / targets * sc.factor[b] *
+                                                          sc.factor[a];
       }
     }
     sc.incoming.assign(A, 0.0);
-    for (int a = 0; a < A; ++a) {
+    sc.received.assign(n, 0.0);
+    for (int j = 0; j < n; ++j) {
+      const int a = sc.players[j];
       double in = 0.0;
-      for (int b = 0; b < A; ++b) in += sc.contrib[static_cast<std::size_t>(b) * A + a];
+      for (int i = 0; i < n; ++i) in += sc.contrib[static_cast<std::size_t>(i) * n + j];
+      sc.received[j] = in;
       if (in <= 0.0) continue;
       // Multiplicative log-normal noise with mean 1.
       const double z = cp.noise > 0.0
@@ -106,7 +121,7 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
     for (int i = begin; i < end; ++i) {
       const int u = ctx.region_units[i];
       const int a = U.actor[u];
-      if (sc.incoming[a] <= 0.0) continue;
+      if (!U.alive[u] || sc.incoming[a] <= 0.0) continue;
       const double x = sc.exposed[a];
       const double law = w.linear_law[U.type[u]] ? x / cp.s_ref : 1.0;
       const double loss = std::min(sc.incoming[a] * U.strength[u] / x * law /
@@ -116,26 +131,26 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       ctx.losses(r, a) += loss;
     }
     // Harm inflicted by each firer, in proportion to its share of the fire received.
-    for (int a = 0; a < A; ++a) {
+    for (int j = 0; j < n; ++j) {
+      const int a = sc.players[j];
       const double la = ctx.losses(r, a);
       if (la <= 0.0) continue;
-      double in = 0.0;
-      for (int b = 0; b < A; ++b) in += sc.contrib[static_cast<std::size_t>(b) * A + a];
-      for (int b = 0; b < A; ++b) {
-        const double c = sc.contrib[static_cast<std::size_t>(b) * A + a];
+      for (int i = 0; i < n; ++i) {
+        const double c = sc.contrib[static_cast<std::size_t>(i) * n + j];
         if (c <= 0.0) continue;
-        ctx.inflicted(r, b) += la * c / in;
+        const int b = sc.players[i];
+        ctx.inflicted(r, b) += la * c / sc.received[j];
         if (track_clash) {
-          clash_by_region[(static_cast<std::size_t>(r) * A + b) * A + a] += la * c / in;
+          clash_by_region[(static_cast<std::size_t>(r) * A + b) * A + a] += la * c / sc.received[j];
         }
       }
     }
     // Morale moves with the exchange ratio.
-    for (int a = 0; a < A; ++a) {
+    for (int a : sc.players) {
       double enemy_loss = 0.0;
       double enemy_strength = 0.0;
       bool engaged = false;
-      for (int b = 0; b < A; ++b) {
+      for (int b : sc.players) {
         if (!(fights(a, b) || fights(b, a))) continue;
         engaged = true;
         enemy_loss += ctx.losses(r, b);

@@ -38,6 +38,12 @@ void update_coalitions(const World& w, State& s) {
     s.coalition[a] = label[root];
   }
   s.coalitions = n;
+  s.relations_pos.resize(s.relations.size());
+  s.relations_neg.resize(s.relations.size());
+  for (std::size_t i = 0; i < s.relations.size(); ++i) {
+    s.relations_pos[i] = std::max(s.relations[i], 0.0);
+    s.relations_neg[i] = std::max(-s.relations[i], 0.0);
+  }
   // Who fights: hostility x the more aggressive side's aggressiveness clears the threshold.
   s.fights.assign(static_cast<std::size_t>(A) * A, 0);
   for (int a = 0; a < A; ++a) {

@@ -22,14 +22,6 @@ StepContext::StepContext(const World& world, std::uint64_t seed, std::uint64_t r
   parallel_units = false;
 }
 
-bool unit_present(const World& w, const State& s, std::size_t u) {
-  return s.units.alive[u] && s.units.eta[u] <= 0.0 && !w.offmap[s.units.region[u]];
-}
-
-double terrain_factor(const World& w, const State& s, int region, int actor) {
-  return 1.0 + (w.terrain[region] - 1.0) * s.control(region, actor);
-}
-
 void index_units_by_region(const World& w, const State& s, StepContext& ctx) {
   // Counting sort of the units present by region; within a region, ascending id.
   auto& off = ctx.region_offsets;
@@ -66,7 +58,7 @@ void compute_holding(const World& w, const State& s, StepContext& ctx) {
     for (int i = ctx.region_offsets[r]; i < ctx.region_offsets[r + 1]; ++i) {
       const int u = ctx.region_units[i];
       const int k = s.units.type[u];
-      if (!w.holds_ground[k]) continue;
+      if (!w.holds_ground[k] || !s.units.alive[u]) continue;
       const int a = s.units.actor[u];
       const double st = s.units.strength[u];
       ctx.holding(r, a) += w.defence[k] * st * s.units.morale[u] * terrain_factor(w, s, r, a);
@@ -118,10 +110,11 @@ void sense_phase(const World& w, State& s, StepContext& ctx) {
     std::fill_n(Hs, A, 0.0);
     for (int b = 0; b < A; ++b) {
       if (P[b] == 0.0) continue;  // cost grows with presence, not with A x A
-      const double* rel = &s.relations[static_cast<std::size_t>(b) * A];
+      const double* pos = &s.relations_pos[static_cast<std::size_t>(b) * A];
+      const double* neg = &s.relations_neg[static_cast<std::size_t>(b) * A];
       for (int a = 0; a < A; ++a) {
-        if (rel[a] > 0.0) F[a] += P[b] * rel[a];
-        else if (rel[a] < 0.0) Hs[a] -= P[b] * rel[a];
+        F[a] += P[b] * pos[a];
+        Hs[a] += P[b] * neg[a];
       }
     }
   });

@@ -41,7 +41,9 @@ void Simulation::step(int n) {
     const int t = state_.step + 1;
     ctx_.t = t;
     events_phase(w, state_, ctx_);
-    sense_phase(w, state_, ctx_);
+    // Only actor decisions read this sense; it is pure, so skipping it when none is due
+    // changes nothing.
+    if (any_actor_due(w, t)) sense_phase(w, state_, ctx_);
     decide_phase(w, state_, ctx_);
     move_phase(w, state_, ctx_);
     sense_phase(w, state_, ctx_);
