@@ -44,7 +44,8 @@ void contest_region(const World& w, const State& s, int r, const double* holding
 void control_phase(const World& w, State& s, StepContext& ctx) {
   const auto& cp = w.params().control;
   const double dt = w.dt;
-  // Units have not moved since the last sense: its index stands (dead units are skipped).
+  // The index of the last sense stands: units that died or retreated since are skipped by
+  // compute_holding, which counts only units alive and at rest.
   compute_holding(w, s, ctx);
   auto body = [&](int r) {
     double* T = &ctx.contest_target(r, 0);
@@ -53,7 +54,7 @@ void control_phase(const World& w, State& s, StepContext& ctx) {
     double total = 0.0;
     for (int a = 0; a < w.A; ++a) {
       double& C = s.control(r, a);
-      C = w.offmap[r] ? 0.0 : C + dt * cp.zeta * (T[a] - C);
+      C = w.offmap[r] ? 0.0 : std::clamp(C + dt * cp.zeta * (T[a] - C), 0.0, 1.0);
       total += C;
       // Support follows control slowly and falls with harm done to the population (Kalyvas).
       double& S = s.support(r, a);

@@ -51,9 +51,11 @@ ContestTerms contest_terms(const World& w, const State& s, const StepContext& ct
 // fixed (the sticky split of docs/model.md §Control seen from one member).
 class OwnShare {
  public:
+  // `fixed[r]`: the actor's strength in r that its decision does not move (garrisons, units
+  // withdrawing); it counts toward the actor's holding whatever the target.
   OwnShare(const World& w, const State& s, const StepContext& ctx, const ContestTerms& ct,
-           int actor)
-      : gamma_(w.params().control.gamma), R_(w.R) {
+           int actor, std::vector<double> fixed)
+      : gamma_(w.params().control.gamma), R_(w.R), fixed_(std::move(fixed)) {
     const auto& cp = w.params().control;
     const int c = s.coalition[actor];
     const int k = w.recruit_type[actor];
@@ -80,13 +82,14 @@ class OwnShare {
     }
   }
 
-  [[nodiscard]] double operator()(int r, double strength) const {
+  [[nodiscard]] double operator()(int r, double free_strength) const {
+    const double strength = free_strength + fixed_[r];
     const double y = per_strength_[r] * strength;
     const double qq = others_[r] + y;
     if (qq <= 0.0) return 0.0;
     const double qg = contest_power(qq, gamma_);
     const double tc = qg / (qg + rest_[r]);
-    const bool here = strength > 0.0;
+    const bool here = strength > 0.0;  // free units or fixed ones
     const double cp = partners_held_[r] + (here ? own_held_[r] : 0.0);
     const double kept = here ? own_held_[r] * std::min(1.0, tc / std::max(cp, 1e-12)) : 0.0;
     return kept + std::max(0.0, tc - cp) * y / qq;
@@ -95,6 +98,7 @@ class OwnShare {
  private:
   double gamma_;
   int R_;
+  std::vector<double> fixed_;
   std::vector<double> others_, rest_, per_strength_, partners_held_, own_held_;
 };
 
@@ -107,12 +111,15 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
   const double h = dp.h_ref;
 
   std::vector<double> x(R, 0.0);
+  std::vector<double> fixed(R, 0.0);
   double pool = 0.0;
   for (std::size_t u = 0; u < U.size(); ++u) {
-    if (U.alive[u] && U.actor[u] == a && U.order[u] == Order::Free &&
-        w.holds_ground[U.type[u]]) {
+    if (!U.alive[u] || U.actor[u] != a || !w.holds_ground[U.type[u]]) continue;
+    if (U.order[u] == Order::Free) {
       x[U.dest[u]] += U.strength[u];
       pool += U.strength[u];
+    } else if (U.eta[u] <= 0.0 && !w.offmap[U.region[u]]) {
+      fixed[U.region[u]] += U.strength[u];
     }
   }
   if (pool <= 0.0) {
@@ -126,7 +133,7 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
     for (int r = 0; r < R; ++r) x[r] = s.target(r, a) * pool / prev_total;
   }
 
-  const OwnShare share(w, s, ctx, ct, a);
+  const OwnShare share(w, s, ctx, ct, a, std::move(fixed));
   std::vector<std::uint8_t> allowed(R);
   std::vector<double> weight(R), base(R);
   for (int r = 0; r < R; ++r) {

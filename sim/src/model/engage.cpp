@@ -189,12 +189,12 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
     const int a = U.actor[u];
     const bool in_fight = unit_present(w, s, u) && fighting[static_cast<std::size_t>(r) * A + a];
     const double m = in_fight ? U.morale[u] + mp.kappa * (exchange_enemy(r, a) - exchange_own(r, a))
-                              : U.morale[u] + mp.recovery * (1.0 - U.morale[u]);
+                              : U.morale[u] + dt * mp.recovery * (1.0 - U.morale[u]);
     U.morale[u] = std::clamp(m, 0.0, 1.0);
   }
-  // Units worn down to nothing disband.
+  // Units worn down to nothing disband (a remainder queueing at an exit leaves instead).
   for (std::size_t u = 0; u < U.size(); ++u) {
-    if (U.alive[u] && U.strength[u] <= 1.0) {
+    if (U.alive[u] && U.strength[u] <= 1.0 && U.order[u] != Order::Withdraw) {
       s.disbanded[U.actor[u]] += U.strength[u];
       U.strength[u] = 0.0;
       U.alive[u] = 0;
@@ -223,7 +223,7 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
     const bool engaged = fighting[static_cast<std::size_t>(r) * A + a] != 0;
     if (xi < mp.p_retreat && retreat_to >= 0) {
       U.dest[u] = retreat_to;
-      U.morale[u] = mp.break_threshold + 0.2;
+      U.morale[u] = std::min(1.0, mp.break_threshold + 0.2);
       if (U.order[u] == Order::Hold) U.order[u] = Order::Free;
       ++s.move_stats.breaks_retreat;
       depart(w, s, u, ctx.t);

@@ -98,7 +98,6 @@ EnsembleSummary SummaryBuilder::finish() const {
   s.casualties.assign(A, 0.0);
   s.attribution_lost_mean.assign(R, 0.0);
   s.attribution_unfilled_mean.assign(R, 0.0);
-  Field cf_sq = Field::Zero(R, A);
   int n = 0;
   for (const auto& k : kept_) {  // replicate order: a fixed-order reduction
     if (!k) continue;
@@ -120,9 +119,7 @@ EnsembleSummary SummaryBuilder::finish() const {
     }
     if (k->counterfactual_control) {
       s.has_counterfactual = true;
-      const Field d = k->control - *k->counterfactual_control;
-      s.counterfactual_mean += d;
-      cf_sq += d * d;
+      s.counterfactual_mean += k->control - *k->counterfactual_control;
     }
   }
   s.replicates = n;
@@ -140,9 +137,15 @@ EnsembleSummary SummaryBuilder::finish() const {
     s.vacuum_final[r] = world_.offmap[r] ? 0.0 : 1.0 - s.control_final_mean.row(r).sum();
   }
   if (s.has_counterfactual) {
+    // Two passes (mean, then squared deviations): no cancellation; sample sd (n - 1).
     s.counterfactual_mean *= inv;
-    s.counterfactual_sd =
-        (cf_sq * inv - s.counterfactual_mean * s.counterfactual_mean).max(0.0).sqrt();
+    Field sq = Field::Zero(R, A);
+    for (const auto& k : kept_) {
+      if (!k || !k->counterfactual_control) continue;
+      const Field dev = k->control - *k->counterfactual_control - s.counterfactual_mean;
+      sq += dev * dev;
+    }
+    s.counterfactual_sd = n > 1 ? Field((sq / (n - 1)).sqrt()) : Field(Field::Zero(R, A));
   }
   return s;
 }

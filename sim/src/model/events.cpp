@@ -77,10 +77,13 @@ void start_drawdown(const World& w, State& s, int event_index, const EventSpec& 
   prog.started = true;
   auto& U = s.units;
   for (std::size_t u = 0; u < U.size(); ++u) {
-    if (!U.alive[u] || U.actor[u] != e.actor) continue;
-    if (contains(e.keep, U.region[u]) && U.eta[u] <= 0.0) {
-      U.order[u] = Order::Hold;  // retained bases hold
-    } else if (U.order[u] != Order::Withdraw) {
+    if (!U.alive[u] || U.actor[u] != e.actor || U.order[u] != Order::Free) continue;
+    // Retained bases hold (units on their way there included); the rest is the base that the
+    // scope is a fraction of. Garrisons elsewhere and units already leaving are not in it.
+    const int where = U.eta[u] > 0.0 ? U.dest[u] : U.region[u];
+    if (contains(e.keep, where)) {
+      U.order[u] = Order::Hold;
+    } else {
       prog.base_strength += U.strength[u];
     }
   }

@@ -60,27 +60,28 @@ void relations_phase(const World& w, State& s, StepContext& ctx) {
   if (!rp.enabled) return;
   const int A = w.A;
   const double dt = w.dt;
-  // Threat each actor faces: its mean hostile share of power where it is present.
-  std::vector<double> threat(A, 0.0);
-  std::vector<double> where(A, 0.0);
-  for (int r = 0; r < w.R; ++r) {
-    for (int a = 0; a < A; ++a) {
-      if (ctx.present(r, a) <= 0.0) continue;
-      const double tot = ctx.friendly(r, a) + ctx.hostile(r, a);
-      threat[a] += tot > 0 ? ctx.hostile(r, a) / tot : 0.0;
-      where[a] += 1.0;
-    }
+  // Common threat of a and b: the strength share of actors hostile to both,
+  // sum_c max(-Rel[c,a], 0) max(-Rel[c,b], 0) s_c / sum s.
+  std::vector<double> strength(A, 0.0);
+  double total = 0.0;
+  for (int a = 0; a < A; ++a) {
+    strength[a] = s.actor_strength(a);
+    total += strength[a];
   }
-  for (int a = 0; a < A; ++a) threat[a] = where[a] > 0 ? threat[a] / where[a] : 0.0;
   bool changed = false;
   for (int a = 0; a < A; ++a) {
-    const double sa = std::max(s.actor_strength(a), 1.0);
     for (int b = a + 1; b < A; ++b) {
-      const double sb = std::max(s.actor_strength(b), 1.0);
+      double shared = 0.0;
+      for (int c = 0; c < A; ++c) {
+        if (c == a || c == b) continue;
+        shared += s.relations_neg[static_cast<std::size_t>(c) * A + a] *
+                  s.relations_neg[static_cast<std::size_t>(c) * A + b] * strength[c];
+      }
+      shared /= std::max(total, 1.0);
       const double clash = (ctx.clash[static_cast<std::size_t>(a) * A + b] +
                             ctx.clash[static_cast<std::size_t>(b) * A + a]) /
-                           std::min(sa, sb);
-      const double drift = dt * (rp.threat_rate * threat[a] * threat[b] - rp.clash_rate * clash);
+                           std::max(std::min(strength[a], strength[b]), 1.0);
+      const double drift = dt * (rp.threat_rate * shared - rp.clash_rate * clash);
       if (drift == 0.0) continue;
       double& r1 = s.relations[static_cast<std::size_t>(a) * A + b];
       const double nv = std::clamp(r1 + drift, -1.0, 1.0);

@@ -20,7 +20,7 @@ bool ScenarioSpec::has_drawdown() const {
 }
 
 std::string Diagnostic::format() const {
-  std::string out = file.empty() ? std::string("<input>") : file;
+  std::string out = file.empty() ? std::string("powershift") : file;
   if (line > 0) {
     out += ":" + std::to_string(line);
     if (column > 0) out += ":" + std::to_string(column);

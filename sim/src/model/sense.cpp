@@ -58,7 +58,8 @@ void compute_holding(const World& w, const State& s, StepContext& ctx) {
     for (int i = ctx.region_offsets[r]; i < ctx.region_offsets[r + 1]; ++i) {
       const int u = ctx.region_units[i];
       const int k = s.units.type[u];
-      if (!w.holds_ground[k] || !s.units.alive[u]) continue;
+      // Present only: a unit that broke and retreated during combat is on the road already.
+      if (!w.holds_ground[k] || !s.units.alive[u] || s.units.eta[u] > 0.0) continue;
       const int a = s.units.actor[u];
       const double st = s.units.strength[u];
       ctx.holding(r, a) += w.defence[k] * st * s.units.morale[u] * terrain_factor(w, s, r, a);

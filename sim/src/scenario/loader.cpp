@@ -5,6 +5,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -124,8 +126,11 @@ class Reader {
     const std::string& text = node.Scalar();
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
-    const bool special = text == ".nan" || text == ".NaN" || text == ".NAN" || text == ".inf" ||
-                         text == ".Inf" || text == "-.inf" || text == "-.Inf" || text == "+.inf";
+    // YAML's spellings of infinity and NaN in any case, with or without a sign.
+    std::string bare = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? text.substr(1) : text;
+    std::transform(bare.begin(), bare.end(), bare.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const bool special = bare == ".nan" || bare == ".inf";
     if (special) {
       error(node, path, "must be a finite number, got " + text);
       return false;
@@ -339,9 +344,11 @@ class ScenarioParser {
       if (!rd_.string(v, fp, s)) return;
       int y = 0, m = 0, d = 0;
       char tail = 0;
-      if (std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
-          d < 1 || d > 31 || s.size() != 10) {
-        rd_.error(v, fp, "expected a date YYYY-MM-DD, got '" + s + "'");
+      const bool shaped = s.size() == 10 && std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
+      const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                                            std::chrono::day{static_cast<unsigned>(d)}};
+      if (!shaped || !ymd.ok() || y < 1) {
+        rd_.error(v, fp, "expected a calendar date YYYY-MM-DD, got '" + s + "'");
         return;
       }
       r.start_date = s;
@@ -927,12 +934,25 @@ class ScenarioParser {
     // Initial control: rows sum to at most 1.
     for (int r = 0; r < R; ++r) {
       double sum = 0.0;
-      for (const auto& a : spec_.actors) sum += a.control[r];
-      if (sum > 1.0 + 1e-9) {
+      int over = -1;  // the actor whose entry takes the row over 1
+      for (std::size_t a = 0; a < spec_.actors.size(); ++a) {
+        sum += spec_.actors[a].control[r];
+        if (over < 0 && sum > 1.0 + 1e-9) over = static_cast<int>(a);
+      }
+      if (over >= 0) {
         std::ostringstream os;
         os << "initial control of region '" << spec_.regions[r].name << "' sums to " << sum
            << " over actors; it must be at most 1";
-        rd_.error(root["actors"], "actors.*.control." + spec_.regions[r].name, os.str());
+        const auto& name = spec_.actors[over].name;
+        YAML::Node at = root["actors"];
+        if (static_cast<std::size_t>(over) < actor_nodes_.size()) {
+          const YAML::Node control = actor_nodes_[over]["control"];
+          at = actor_nodes_[over];
+          for (const auto& kv : control) {
+            if (kv.first.IsScalar() && kv.first.Scalar() == spec_.regions[r].name) at = kv.first;
+          }
+        }
+        rd_.error(at, "actors." + name + ".control." + spec_.regions[r].name, os.str());
       }
     }
     // The on-map region graph must be connected.
@@ -1019,7 +1039,19 @@ LoadResult load_string(const std::string& text, const std::string& file_label,
   }
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    const auto docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      Diagnostic d;
+      d.file = file_label;
+      const auto m = docs[1].Mark();
+      if (!m.is_null()) {
+        d.line = m.line + 1;
+        d.column = m.column + 1;
+      }
+      d.message = "a scenario is one YAML document; this file holds " + std::to_string(docs.size());
+      throw ScenarioError(std::vector<Diagnostic>{d});
+    }
+    if (!docs.empty()) root = docs[0];
   } catch (const YAML::Exception& ex) {
     Diagnostic d;
     d.file = file_label;
@@ -1060,25 +1092,26 @@ LoadResult load_string(const std::string& text, const std::string& file_label,
 }
 
 LoadResult load_file(const std::string& path, const Limits& limits) {
+  auto fail = [&](const std::string& msg) {
+    Diagnostic d;
+    d.file = path;
+    d.message = msg;
+    throw ScenarioError(std::vector<Diagnostic>{d});
+  };
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail("is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Diagnostic d;
-    d.file = path;
-    d.message = "cannot open the scenario file";
-    throw ScenarioError(std::vector<Diagnostic>{d});
+  if (!in) fail("cannot open the scenario file");
+  // Read to the end rather than trusting a size: pipes and process substitutions have none.
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > limits.max_file_bytes) {
+      fail("file is too large: the limit is " + std::to_string(limits.max_file_bytes) + " bytes");
+    }
   }
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0));
-  if (size > limits.max_file_bytes) {
-    Diagnostic d;
-    d.file = path;
-    d.message = "file is " + std::to_string(size) + " bytes; the limit is " +
-                std::to_string(limits.max_file_bytes);
-    throw ScenarioError(std::vector<Diagnostic>{d});
-  }
-  in.seekg(0);
-  std::string text(size, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
+  if (in.bad()) fail("cannot read the scenario file");
   return load_string(text, path, limits);
 }
 
