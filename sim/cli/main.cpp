@@ -58,6 +58,17 @@ void print_warnings(const std::vector<ps::Diagnostic>& warnings) {
   for (const auto& w : warnings) std::cerr << w.format() << "\n";
 }
 
+void print_engine_warnings(const ps::World& world, const std::string& file) {
+  for (const auto& w : ps::engine_warnings(world)) {
+    ps::Diagnostic d;
+    d.file = file;
+    d.path = w.path;
+    d.message = w.message;
+    d.warning = true;
+    std::cerr << d.format() << "\n";
+  }
+}
+
 // A one-line progress bar on a terminal; nothing otherwise.
 class Progress {
  public:
@@ -166,6 +177,7 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   auto world = std::make_shared<const ps::World>(spec);
+  if (!opt.quiet) print_engine_warnings(*world, path);
   std::unique_ptr<ps::io::TrajectoryFile> file;
   if (!opt.no_output) file = std::make_unique<ps::io::TrajectoryFile>(*world, out);
   ps::SummaryBuilder summary(*world, spec.run.replicates);
@@ -200,6 +212,7 @@ int cmd_validate(const std::vector<std::string>& files) {
       print_warnings(loaded.warnings);
       // Building the world checks what only the engine can (graph distances, kernels).
       const ps::World world(loaded.spec);
+      print_engine_warnings(world, f);
       std::cout << f << ": ok (" << world.R << " regions, " << world.A << " actors, "
                 << ps::State::initial(world).units.size() << " units)\n";
     } catch (const ps::InputError& e) {

@@ -3,6 +3,7 @@
 // a checkpoint is this written to disk.
 #include <Eigen/Core>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace powershift {
@@ -44,6 +45,15 @@ struct DrawdownProgress {
   double base_strength = 0.0;  // strength outside `keep` when the order began
   double withdrawn = 0.0;      // strength that has left through exits
 };
+
+// Things about a scenario that only the engine can see, reported as warnings by front ends:
+// initial control far from the day-0 target (a transient, not a finding) and withdrawing actors
+// with units that cannot reach an exit.
+struct ScenarioWarning {
+  std::string path;  // field path, e.g. actors.hts.control.Aleppo
+  std::string message;
+};
+std::vector<ScenarioWarning> engine_warnings(const World& world, double tolerance = 0.25);
 
 struct State {
   int step = 0;  // steps completed

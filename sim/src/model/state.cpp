@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "powershift/phases.hpp"
 #include "powershift/world.hpp"
@@ -127,6 +128,47 @@ State State::initial(const World& w) {
         income0 - (s.territory_rate[a] * target_value + s.sponsor_in[a] - s.sponsor_out[a]);
   }
   return s;
+}
+
+}  // namespace powershift
+
+namespace powershift {
+
+std::vector<ScenarioWarning> engine_warnings(const World& w, double tolerance) {
+  std::vector<ScenarioWarning> out;
+  const auto& spec = w.spec();
+  auto s = State::initial(w);
+  StepContext ctx(w, spec.run.seed, 0);
+  index_units_by_region(w, s, ctx);
+  compute_holding(w, s, ctx);
+  std::vector<double> target(w.A);
+  for (int r = 0; r < w.R; ++r) {
+    if (w.offmap[r]) continue;
+    contest_region(w, s, r, &ctx.holding(r, 0), target.data());
+    for (int a = 0; a < w.A; ++a) {
+      const double c0 = s.control(r, a);
+      if (std::abs(c0 - target[a]) <= tolerance) continue;
+      char buf[256];
+      std::snprintf(buf, sizeof buf,
+                    "initial control %.2f is far from the day-0 target %.2f that the forces there "
+                    "support; the first weeks are a transient toward it (calibrate "
+                    "model.control.theta and gamma, or the forces)",
+                    c0, target[a]);
+      out.push_back({"actors." + spec.actors[a].name + ".control." + spec.regions[r].name, buf});
+    }
+  }
+  for (std::size_t i = 0; i < spec.events.size(); ++i) {
+    const auto& e = spec.events[i];
+    if (e.type != EventType::Drawdown && e.type != EventType::ExternalDemand) continue;
+    for (const auto& f : spec.actors[e.actor].forces) {
+      if (w.exit_of(e.actor, f.region) < 0) {
+        out.push_back({"events[" + std::to_string(i) + "]",
+                       "units of '" + spec.actors[e.actor].name + "' in '" +
+                           spec.regions[f.region].name + "' cannot reach any exit; they will wait"});
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace powershift
