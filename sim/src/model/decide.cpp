@@ -102,25 +102,40 @@ class OwnShare {
   std::vector<double> others_, rest_, per_strength_, partners_held_, own_held_;
 };
 
+// Free ground-holding strength of each actor by destination (the pool its targets divide), and
+// the strength its decisions do not move (garrisons, units withdrawing) by region: one pass.
+struct ActorStrength {
+  Field free_by_dest;
+  Field fixed;
+};
+
+ActorStrength actor_strength(const World& w, const State& s) {
+  ActorStrength out{Field::Zero(w.R, w.A), Field::Zero(w.R, w.A)};
+  const auto& U = s.units;
+  for (std::size_t u = 0; u < U.size(); ++u) {
+    if (!U.alive[u] || !w.holds_ground[U.type[u]]) continue;
+    if (U.order[u] == Order::Free) {
+      out.free_by_dest(U.dest[u], U.actor[u]) += U.strength[u];
+    } else if (U.eta[u] <= 0.0 && !w.offmap[U.region[u]]) {
+      out.fixed(U.region[u], U.actor[u]) += U.strength[u];
+    }
+  }
+  return out;
+}
+
 void actor_targets(const World& w, State& s, const StepContext& ctx, const ContestTerms& ct,
-                   int a) {
+                   const ActorStrength& strength, int a) {
   const int R = w.R;
   const auto& dp = w.params().decide;
-  const auto& U = s.units;
   const int k = w.recruit_type[a];
   const double h = dp.h_ref;
 
-  std::vector<double> x(R, 0.0);
-  std::vector<double> fixed(R, 0.0);
+  std::vector<double> x(R), fixed(R);
   double pool = 0.0;
-  for (std::size_t u = 0; u < U.size(); ++u) {
-    if (!U.alive[u] || U.actor[u] != a || !w.holds_ground[U.type[u]]) continue;
-    if (U.order[u] == Order::Free) {
-      x[U.dest[u]] += U.strength[u];
-      pool += U.strength[u];
-    } else if (U.eta[u] <= 0.0 && !w.offmap[U.region[u]]) {
-      fixed[U.region[u]] += U.strength[u];
-    }
+  for (int r = 0; r < R; ++r) {
+    x[r] = strength.free_by_dest(r, a);
+    fixed[r] = strength.fixed(r, a);
+    pool += x[r];
   }
   if (pool <= 0.0) {
     for (int r = 0; r < R; ++r) s.target(r, a) = 0.0;
@@ -198,15 +213,10 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
   for (int r = 0; r < R; ++r) s.target(r, a) = x[r];
 }
 
-void unit_orders(const World& w, State& s, int t) {
+void unit_orders(const World& w, State& s, const Field& free_by_dest, int t) {
   const int R = w.R;
   auto& U = s.units;
-  Field gap = -s.target;
-  for (std::size_t u = 0; u < U.size(); ++u) {
-    if (U.alive[u] && U.order[u] == Order::Free && w.holds_ground[U.type[u]]) {
-      gap(U.dest[u], U.actor[u]) += U.strength[u];
-    }
-  }
+  Field gap = free_by_dest - s.target;
   for (std::size_t u = 0; u < U.size(); ++u) {
     if (!U.alive[u] || U.order[u] != Order::Free || !w.holds_ground[U.type[u]]) continue;
     if (U.eta[u] > 0.0 || U.dest[u] != U.region[u]) continue;
@@ -252,16 +262,17 @@ void decide_phase(const World& w, State& s, StepContext& ctx) {
   for (int a = 0; a < w.A; ++a) {
     if ((t - 1) % w.decision_interval[a] == 0) due.push_back(a);
   }
+  const ActorStrength strength = actor_strength(w, s);
   if (!due.empty()) {
     const ContestTerms ct = contest_terms(w, s, ctx);
     if (ctx.parallel_regions && due.size() > 1) {
       tbb::parallel_for(std::size_t{0}, due.size(),
-                        [&](std::size_t i) { actor_targets(w, s, ctx, ct, due[i]); });
+                        [&](std::size_t i) { actor_targets(w, s, ctx, ct, strength, due[i]); });
     } else {
-      for (int a : due) actor_targets(w, s, ctx, ct, a);
+      for (int a : due) actor_targets(w, s, ctx, ct, strength, a);
     }
   }
-  unit_orders(w, s, t);
+  unit_orders(w, s, strength.free_by_dest, t);
 }
 
 }  // namespace powershift
