@@ -1,12 +1,14 @@
 #pragma once
 // Replicates in parallel on TBB. Replicate r uses the random key (seed, r), so a replicate's
 // trajectory does not depend on which thread ran it or in which order.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
 
 #include "powershift/observer.hpp"
+#include "powershift/state.hpp"
 #include "powershift/world.hpp"
 
 namespace powershift {
@@ -15,6 +17,16 @@ struct ReplicateResult {
   int replicate = 0;
   Trajectory trajectory;
   std::optional<Trajectory> counterfactual;  // same keys, scenario without its drawdown
+};
+
+// A replicate stopped at a step boundary: everything needed to continue it bit for bit (random
+// numbers are counter-based, so they need no state).
+struct ReplicateSnapshot {
+  int replicate = 0;
+  State state;
+  Trajectory trajectory;
+  std::optional<State> counterfactual_state;
+  std::optional<Trajectory> counterfactual_trajectory;
 };
 
 struct EnsembleOptions {
@@ -26,10 +38,21 @@ struct EnsembleOptions {
   std::vector<int> order;
   // Called after each replicate, serially, with (done, total).
   std::function<void(int, int)> progress;
+
+  // Checkpointing. Every `snapshot_every` steps (0: never) a running replicate hands a snapshot
+  // to `on_snapshot` (serially). When `stop` becomes true, every running replicate stops at its
+  // next step boundary and hands its snapshot; replicates not started are left alone.
+  int snapshot_every = 0;
+  std::function<void(ReplicateSnapshot&&)> on_snapshot;
+  const std::atomic<bool>* stop = nullptr;
+  // Resuming: replicates to skip (finished earlier) and replicates to continue from a snapshot.
+  std::vector<int> skip;
+  std::vector<ReplicateSnapshot> resume;
 };
 
 // Runs the ensemble; `sink` receives each finished replicate, serially, in completion order.
-void run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
+// Returns true when every replicate finished, false when `stop` interrupted it.
+bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
                   const std::function<void(ReplicateResult&&)>& sink);
 
 // Ensemble summary, computed in replicate order whatever the completion order.
@@ -54,16 +77,20 @@ class SummaryBuilder {
  public:
   explicit SummaryBuilder(const World& world, int replicates);
   void add(const ReplicateResult& result);  // any order, thread-compatible (call serially)
-  [[nodiscard]] EnsembleSummary finish() const;
 
- private:
-  // What the summary needs of one replicate: its final values, not its trajectory.
+  // What the summary keeps of one replicate: its final values, not its trajectory. Exposed so a
+  // checkpoint can carry the finished replicates of an interrupted run.
   struct Final {
     Field control;
     std::vector<double> control_pop, control_value, forces_initial, forces, casualties;
     double vacuum_pop = 0.0;
     std::optional<Field> counterfactual_control;
   };
+  [[nodiscard]] const std::vector<std::optional<Final>>& finals() const { return kept_; }
+  void restore(int replicate, Final final_values);
+  [[nodiscard]] EnsembleSummary finish() const;
+
+ private:
   const World& world_;
   std::vector<std::optional<Final>> kept_;
 };

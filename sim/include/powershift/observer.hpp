@@ -56,6 +56,7 @@ class TrajectoryRecorder final : public Observer {
   void on_record(const RecordView& view) override;
   void on_finish(const World& world, const State& state, int replicate) override;
   [[nodiscard]] const Trajectory& trajectory() const { return trajectory_; }
+  void restore(Trajectory trajectory) { trajectory_ = std::move(trajectory); }
   Trajectory take() { return std::move(trajectory_); }
 
  private:

@@ -21,6 +21,8 @@ class Simulation {
   // Run to the horizon and notify observers' on_finish.
   void run();
   void set_horizon(int steps) { horizon_ = steps; }
+  // Continue from a saved state (a checkpoint); its step 0 was recorded before the save.
+  void restore(State state);
 
   [[nodiscard]] int horizon() const { return horizon_; }
   [[nodiscard]] const State& state() const { return state_; }

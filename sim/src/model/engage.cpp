@@ -194,7 +194,8 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
   }
   // Units worn down to nothing disband (a remainder queueing at an exit leaves instead).
   for (std::size_t u = 0; u < U.size(); ++u) {
-    if (U.alive[u] && U.strength[u] <= 1.0 && U.order[u] != Order::Withdraw) {
+    const bool leaving = U.order[u] == Order::Withdraw && U.strength[u] > 1e-9;
+    if (U.alive[u] && U.strength[u] <= 1.0 && !leaving) {
       s.disbanded[U.actor[u]] += U.strength[u];
       U.strength[u] = 0.0;
       U.alive[u] = 0;

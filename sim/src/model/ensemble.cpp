@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <numeric>
@@ -14,18 +15,20 @@ namespace powershift {
 
 namespace {
 
-Trajectory run_one(const WorldPtr& world, std::uint64_t seed, int replicate, int steps) {
-  Simulation sim(world, seed, static_cast<std::uint64_t>(replicate));
-  if (steps >= 0) sim.set_horizon(steps);
-  TrajectoryRecorder recorder(replicate);
-  sim.add_observer(&recorder);
-  sim.run();
-  return recorder.take();
-}
+// One arm of a replicate: a simulation and its recorder.
+struct Arm {
+  Simulation sim;
+  TrajectoryRecorder recorder;
+  Arm(const WorldPtr& world, std::uint64_t seed, int replicate, int steps)
+      : sim(world, seed, static_cast<std::uint64_t>(replicate)), recorder(replicate) {
+    if (steps >= 0) sim.set_horizon(steps);
+  }
+  void attach() { sim.add_observer(&recorder); }
+};
 
 }  // namespace
 
-void run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
+bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
                   const std::function<void(ReplicateResult&&)>& sink) {
   const int n = options.replicates;
   std::vector<int> order = options.order;
@@ -36,30 +39,91 @@ void run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
   if (static_cast<int>(order.size()) != n) {
     throw std::invalid_argument("ensemble order must list every replicate once");
   }
+  std::vector<std::uint8_t> skip(static_cast<std::size_t>(n), 0);
+  for (int r : options.skip) skip.at(static_cast<std::size_t>(r)) = 1;
+  std::vector<const ReplicateSnapshot*> resume(static_cast<std::size_t>(n), nullptr);
+  for (const auto& snap : options.resume) resume.at(static_cast<std::size_t>(snap.replicate)) = &snap;
+
   WorldPtr counterfactual;
   if (options.counterfactual) {
     counterfactual = std::make_shared<const World>(world->spec().without_drawdowns());
   }
   std::mutex sink_mutex;
-  int done = 0;
+  int done = static_cast<int>(options.skip.size());
+  std::atomic<bool> interrupted{false};
+  auto stop_requested = [&] { return options.stop && options.stop->load(std::memory_order_relaxed); };
+
   tbb::parallel_for(0, n, [&](int i) {
     const int rep = order[i];
+    if (skip[rep]) return;
+    if (stop_requested() && !resume[rep]) {
+      interrupted = true;  // not started: it starts afresh on resume
+      return;
+    }
+    Arm main_arm(world, options.seed, rep, options.steps);
+    std::optional<Arm> cf_arm;
+    // Same random key (seed, replicate) for both arms: common random numbers pair them exactly.
+    if (counterfactual) cf_arm.emplace(counterfactual, options.seed, rep, options.steps);
+    if (const auto* snap = resume[rep]) {
+      main_arm.sim.restore(snap->state);
+      main_arm.recorder.restore(snap->trajectory);
+      if (cf_arm) {
+        cf_arm->sim.restore(*snap->counterfactual_state);
+        cf_arm->recorder.restore(*snap->counterfactual_trajectory);
+      }
+    }
+    main_arm.attach();
+    if (cf_arm) cf_arm->attach();
+    auto snapshot = [&] {
+      ReplicateSnapshot snap;
+      snap.replicate = rep;
+      snap.state = main_arm.sim.state();
+      snap.trajectory = main_arm.recorder.trajectory();
+      if (cf_arm) {
+        snap.counterfactual_state = cf_arm->sim.state();
+        snap.counterfactual_trajectory = cf_arm->recorder.trajectory();
+      }
+      const std::lock_guard<std::mutex> lock(sink_mutex);
+      options.on_snapshot(std::move(snap));
+    };
+    // The two arms advance in lockstep, so a snapshot holds both at the same step.
+    const int horizon = main_arm.sim.horizon();
+    while (main_arm.sim.state().step < horizon) {
+      if (stop_requested() && main_arm.sim.state().step > 0) {
+        if (options.on_snapshot) snapshot();
+        interrupted = true;
+        return;
+      }
+      main_arm.sim.step(1);
+      if (cf_arm) cf_arm->sim.step(1);
+      const int t = main_arm.sim.state().step;
+      if (options.snapshot_every > 0 && options.on_snapshot && t < horizon &&
+          t % options.snapshot_every == 0) {
+        snapshot();
+      }
+    }
+    main_arm.sim.run();  // at the horizon: notifies the recorder's on_finish
     ReplicateResult result;
     result.replicate = rep;
-    result.trajectory = run_one(world, options.seed, rep, options.steps);
-    if (counterfactual) {
-      // Same random key (seed, replicate): common random numbers pair the two arms exactly.
-      result.counterfactual = run_one(counterfactual, options.seed, rep, options.steps);
+    result.trajectory = main_arm.recorder.take();
+    if (cf_arm) {
+      cf_arm->sim.run();
+      result.counterfactual = cf_arm->recorder.take();
     }
     const std::lock_guard<std::mutex> lock(sink_mutex);
     sink(std::move(result));
     ++done;
     if (options.progress) options.progress(done, n);
   });
+  return !interrupted;
 }
 
 SummaryBuilder::SummaryBuilder(const World& world, int replicates)
     : world_(world), kept_(static_cast<std::size_t>(replicates)) {}
+
+void SummaryBuilder::restore(int replicate, Final final_values) {
+  kept_.at(static_cast<std::size_t>(replicate)) = std::move(final_values);
+}
 
 void SummaryBuilder::add(const ReplicateResult& result) {
   const auto& tr = result.trajectory;

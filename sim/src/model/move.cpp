@@ -38,7 +38,7 @@ void move_phase(const World& w, State& s, StepContext& ctx) {
     const int a = U.actor[u];
     const int r = U.region[u];
     const int ex = w.exit_of(a, r);
-    if (ex < 0) continue;  // no exit reachable: the unit waits (the loader warns)
+    if (ex < 0) continue;  // no exit reachable: the unit waits (engine_warnings says so)
     if (r == ex) {
       const double x = std::min(U.strength[u], capacity_left[r]);
       U.strength[u] -= x;

@@ -14,6 +14,12 @@ Simulation::Simulation(WorldPtr world, std::uint64_t seed, std::uint64_t replica
 
 void Simulation::add_observer(Observer* observer) { observers_.push_back(observer); }
 
+void Simulation::restore(State state) {
+  state_ = std::move(state);
+  recorded_initial_ = true;
+  finished_ = false;
+}
+
 bool Simulation::due_for_record(int step) const {
   const int interval = std::max(1, world_->spec().outputs.interval);
   return step == 0 || step % interval == 0 || step == horizon_;
