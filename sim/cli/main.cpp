@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <filesystem>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -17,7 +20,9 @@
 
 #include "powershift/ensemble.hpp"
 #include "powershift/error.hpp"
+#include "powershift/io/checkpoint.hpp"
 #include "powershift/io/hdf5_writer.hpp"
+#include "powershift/io/inspect.hpp"
 #include "powershift/scenario/loader.hpp"
 #include "powershift/simulation.hpp"
 #include "powershift/world.hpp"
@@ -29,6 +34,20 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitBadInput = 2;
+constexpr int kExitCheckpointed = 75;  // EX_TEMPFAIL: interrupted, checkpoint written; resume later
+
+// Set by SIGTERM / SIGUSR1 (what Slurm sends before a time limit) and SIGINT; the ensemble stops
+// at the next step boundary.
+std::atomic<bool> g_stop{false};
+extern "C" void request_stop(int /*signal*/) { g_stop.store(true); }
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = request_stop;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;
+  for (int sig : {SIGTERM, SIGUSR1, SIGINT}) sigaction(sig, &sa, nullptr);
+}
 
 struct RunOptions {
   std::string scenario;
@@ -41,6 +60,9 @@ struct RunOptions {
   bool force = false;
   bool quiet = false;
   bool no_output = false;
+  std::string checkpoint;
+  int checkpoint_every = 0;
+  std::string resume;
 };
 
 std::string command_line(int argc, char** argv) {
@@ -187,21 +209,98 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   eo.seed = spec.run.seed;
   eo.counterfactual = opt.counterfactual;
   eo.progress = [&](int done, int total) { progress.update(done, total); };
+  eo.stop = &g_stop;
+
+  // Checkpoints: finished replicates are kept whole and running ones snapshotted, so that the
+  // checkpoint never depends on a half-written output file.
+  ps::io::CheckpointData ck;
+  ck.scenario_hash = ps::io::scenario_hash(spec);
+  ck.version = ps::io::version_string();
+  ck.seed = spec.run.seed;
+  ck.replicates = spec.run.replicates;
+  ck.steps = spec.run.steps;
+  ck.counterfactual = opt.counterfactual;
+  ck.output_path = out.path;
+  const bool checkpointing = !opt.checkpoint.empty();
+  auto write_ck = [&] { ps::io::write_checkpoint(opt.checkpoint, *world, ck); };
+  auto deliver = [&](ps::ReplicateResult&& r) {
+    summary.add(r);
+    if (file) file->write_replicate(r);
+    if (checkpointing) {
+      ck.running.erase(r.replicate);
+      ck.finished[r.replicate] = std::move(r);
+    }
+  };
+  if (!opt.resume.empty()) {
+    auto saved = ps::io::read_checkpoint(opt.resume, *world);
+    auto differs = [&](const std::string& what) {
+      throw ps::InputError(opt.resume + ": cannot resume: the checkpoint was written with another " + what);
+    };
+    if (saved.seed != spec.run.seed) differs("seed");
+    if (saved.replicates != spec.run.replicates) differs("replicate count");
+    if (saved.steps != spec.run.steps) differs("number of steps");
+    if (saved.counterfactual != opt.counterfactual) differs("--counterfactual setting");
+    for (auto& [rep, snap] : saved.running) eo.resume.push_back(std::move(snap));
+    for (auto& [rep, result] : saved.finished) {
+      eo.skip.push_back(rep);
+      deliver(std::move(result));
+    }
+  }
+  if (checkpointing) {
+    eo.snapshot_every = opt.checkpoint_every;
+    auto last = std::chrono::steady_clock::now();
+    eo.on_snapshot = [&, last](ps::ReplicateSnapshot&& snap) mutable {
+      ck.running[snap.replicate] = std::move(snap);
+      // Periodic checkpoints, at most one a second; a stop always writes one at the end.
+      const auto now = std::chrono::steady_clock::now();
+      if (!g_stop.load() && now - last >= std::chrono::seconds(1)) {
+        write_ck();
+        last = now;
+      }
+    };
+  }
   // An arena of exactly `threads` slots: --threads 4 means four threads even on two cores.
   tbb::task_arena arena(threads);
-  arena.execute([&] {
-    ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) {
-      summary.add(r);
-      if (file) file->write_replicate(r);
-    });
-  });
+  bool complete = false;
+  arena.execute([&] { complete = ps::run_ensemble(world, eo, deliver); });
+  if (!complete) {
+    file.reset();  // removes the partial output
+    if (checkpointing) {
+      write_ck();
+      std::cerr << "powershift: interrupted; checkpoint written to " << opt.checkpoint
+                << " (" << ck.finished.size() << " replicates finished, " << ck.running.size()
+                << " in progress). Resume with the same command and --resume " << opt.checkpoint
+                << "\n";
+    } else {
+      std::cerr << "powershift: interrupted; no output written (give --checkpoint FILE to be able "
+                   "to resume)\n";
+    }
+    return kExitCheckpointed;
+  }
   const auto s = summary.finish();
   if (file) {
     file->write_summary(s);
     file->commit();
   }
+  if (checkpointing) {
+    std::error_code ec;
+    std::filesystem::remove(opt.checkpoint, ec);  // the run is complete: the checkpoint is spent
+  }
   if (!opt.quiet) print_summary(*world, s, opt.no_output ? std::string() : out.path);
   return kExitOk;
+}
+
+int cmd_inspect(const std::vector<std::string>& files) {
+  int status = kExitOk;
+  for (const auto& f : files) {
+    try {
+      std::cout << ps::io::describe_output(f);
+    } catch (const ps::InputError& e) {
+      std::cerr << "powershift: error: " << e.what() << "\n";
+      status = kExitBadInput;
+    }
+  }
+  return status;
 }
 
 int cmd_validate(const std::vector<std::string>& files) {
@@ -242,6 +341,17 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--force", run.force, "Replace an existing output file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print nothing but errors");
   run_cmd->add_flag("--no-output", run.no_output, "Write no HDF5 file (summary only)");
+  run_cmd->add_option("--checkpoint", run.checkpoint,
+                      "Checkpoint file: written when SIGTERM, SIGUSR1 or SIGINT stops the run "
+                      "(exit 75), and periodically with --checkpoint-every");
+  run_cmd->add_option("--checkpoint-every", run.checkpoint_every,
+                      "Snapshot running replicates every N steps into the checkpoint")
+      ->check(CLI::Range(1, 100000));
+  run_cmd->add_option("--resume", run.resume, "Continue an interrupted run from its checkpoint");
+
+  std::vector<std::string> inspect_files;
+  auto* inspect_cmd = app.add_subcommand("inspect", "Describe output files: dimensions, provenance, final control");
+  inspect_cmd->add_option("files", inspect_files, "HDF5 output files")->required();
 
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "Check scenario files and report every problem");
@@ -254,8 +364,10 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   try {
+    install_stop_handlers();
     if (*run_cmd) return cmd_run(run, command_line(argc, argv));
     if (*validate_cmd) return cmd_validate(validate_files);
+    if (*inspect_cmd) return cmd_inspect(inspect_files);
   } catch (const ps::InputError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
     return kExitBadInput;

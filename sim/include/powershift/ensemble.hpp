@@ -77,20 +77,16 @@ class SummaryBuilder {
  public:
   explicit SummaryBuilder(const World& world, int replicates);
   void add(const ReplicateResult& result);  // any order, thread-compatible (call serially)
+  [[nodiscard]] EnsembleSummary finish() const;
 
-  // What the summary keeps of one replicate: its final values, not its trajectory. Exposed so a
-  // checkpoint can carry the finished replicates of an interrupted run.
+ private:
+  // What the summary keeps of one replicate: its final values, not its trajectory.
   struct Final {
     Field control;
     std::vector<double> control_pop, control_value, forces_initial, forces, casualties;
     double vacuum_pop = 0.0;
     std::optional<Field> counterfactual_control;
   };
-  [[nodiscard]] const std::vector<std::optional<Final>>& finals() const { return kept_; }
-  void restore(int replicate, Final final_values);
-  [[nodiscard]] EnsembleSummary finish() const;
-
- private:
   const World& world_;
   std::vector<std::optional<Final>> kept_;
 };

@@ -18,6 +18,7 @@
 
 #include "powershift/error.hpp"
 #include "powershift/metrics.hpp"
+#include "h5util.hpp"
 
 #ifndef POWERSHIFT_VERSION
 #define POWERSHIFT_VERSION "0.0.0"
@@ -29,45 +30,15 @@
 namespace powershift::io {
 
 namespace fs = std::filesystem;
+using h5::check;
+using h5::checked;
+using h5::Handle;
+using h5::numeric_attribute;
+using h5::string_attribute;
 
 std::string version_string() { return POWERSHIFT_VERSION; }
 
 namespace {
-
-void check(herr_t status, const char* what) {
-  if (status < 0) throw OutputError(std::string("HDF5: failed to ") + what);
-}
-hid_t checked(hid_t id, const char* what) {
-  if (id < 0) throw OutputError(std::string("HDF5: failed to ") + what);
-  return id;
-}
-
-// Owns an HDF5 identifier.
-class Handle {
- public:
-  Handle() = default;
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
-  Handle& operator=(Handle&& o) noexcept {
-    reset();
-    id_ = o.id_;
-    close_ = o.close_;
-    o.id_ = -1;
-    return *this;
-  }
-  ~Handle() { reset(); }
-  void reset() {
-    if (id_ >= 0 && close_) close_(id_);
-    id_ = -1;
-  }
-  [[nodiscard]] hid_t get() const { return id_; }
-
- private:
-  hid_t id_ = -1;
-  herr_t (*close_)(hid_t) = nullptr;
-};
 
 std::string fnv1a64_hex(const std::string& text) {
   std::uint64_t h = 1469598103934665603ull;
@@ -87,31 +58,6 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
-}
-
-void string_attribute(hid_t obj, const char* name, const std::string& value) {
-  Handle type(checked(H5Tcopy(H5T_C_S1), "create string type"), H5Tclose);
-  check(H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1)), "size string type");
-  check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "pad string type");
-  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "set UTF-8");
-  Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
-  Handle attr(checked(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute"),
-              H5Aclose);
-  const std::string padded = value.empty() ? std::string(1, '\0') : value;
-  check(H5Awrite(attr.get(), type.get(), padded.data()), "write attribute");
-}
-
-template <class T>
-void numeric_attribute(hid_t obj, const char* name, T value) {
-  const hid_t type = std::is_same_v<T, double> ? H5T_NATIVE_DOUBLE
-                     : std::is_same_v<T, std::int64_t> ? H5T_NATIVE_INT64
-                                                       : H5T_NATIVE_INT32;
-  Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
-  Handle attr(checked(H5Acreate2(obj, name, type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute"),
-              H5Aclose);
-  check(H5Awrite(attr.get(), type, &value), "write attribute");
 }
 
 struct VariableSpec {

@@ -121,10 +121,6 @@ bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
 SummaryBuilder::SummaryBuilder(const World& world, int replicates)
     : world_(world), kept_(static_cast<std::size_t>(replicates)) {}
 
-void SummaryBuilder::restore(int replicate, Final final_values) {
-  kept_.at(static_cast<std::size_t>(replicate)) = std::move(final_values);
-}
-
 void SummaryBuilder::add(const ReplicateResult& result) {
   const auto& tr = result.trajectory;
   const int A = world_.A;

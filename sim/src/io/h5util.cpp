@@ -1,0 +1,45 @@
+#include "h5util.hpp"
+
+namespace powershift::io::h5 {
+
+void string_attribute(hid_t obj, const char* name, const std::string& value) {
+  Handle type(checked(H5Tcopy(H5T_C_S1), "create string type"), H5Tclose);
+  check(H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1)), "size string type");
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "pad string type");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "set UTF-8");
+  Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
+  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+  Handle attr(checked(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      "create attribute"),
+              H5Aclose);
+  const std::string padded = value.empty() ? std::string(1, '\0') : value;
+  check(H5Awrite(attr.get(), type.get(), padded.data()), "write attribute");
+}
+
+std::string read_string_attribute(hid_t obj, const char* name) {
+  if (H5Aexists(obj, name) <= 0) throw InputError(std::string("missing attribute '") + name + "'");
+  Handle attr(checked(H5Aopen(obj, name, H5P_DEFAULT), "open attribute"), H5Aclose);
+  Handle type(checked(H5Aget_type(attr.get()), "attribute type"), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING) {
+    throw InputError(std::string("attribute '") + name + "' is not a string");
+  }
+  if (H5Tis_variable_str(type.get()) > 0) {
+    char* buf = nullptr;
+    Handle mem(checked(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+    check(H5Tset_size(mem.get(), H5T_VARIABLE), "vlen");
+    if (H5Aread(attr.get(), mem.get(), &buf) < 0) throw InputError(std::string("cannot read '") + name + "'");
+    std::string out = buf ? buf : "";
+    H5free_memory(buf);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  std::string out(size, '\0');
+  if (H5Aread(attr.get(), type.get(), out.data()) < 0) {
+    throw InputError(std::string("cannot read attribute '") + name + "'");
+  }
+  const auto end = out.find('\0');
+  if (end != std::string::npos) out.resize(end);
+  return out;
+}
+
+}  // namespace powershift::io::h5
