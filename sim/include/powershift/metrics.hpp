@@ -1,6 +1,7 @@
 #pragma once
 // Metrics of DESIGN.md §3 computed by the engine: control shares, concentration, vacuum,
 // casualties, exit queues, and both forms of vacuum attribution.
+#include <cstdint>
 #include <vector>
 
 #include "powershift/state.hpp"
@@ -25,6 +26,18 @@ struct StepMetrics {
 };
 
 StepMetrics compute_metrics(const World& w, const State& s);
+
+// Notable events of a step, for the output's event table (docs/output-format.md §Events).
+enum class EventKind : std::int8_t { ControlChange = 1, Withdrawal = 2, Engagement = 3, Collapse = 4 };
+
+struct LoggedEvent {
+  int step = 0;
+  EventKind kind = EventKind::ControlChange;
+  int region = -1;
+  int actor = -1;  // new controller (-1: none) / withdrawing / biggest loser / collapsing actor
+  int other = -1;  // previous controller / - / biggest inflicter / -
+  double value = 0.0;  // share / strength withdrawn / total losses / remaining strength
+};
 
 // Strength of all units present per region and actor (every type).
 Field forces_by_region(const World& w, const State& s);

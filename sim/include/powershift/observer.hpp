@@ -27,6 +27,8 @@ class Observer {
   Observer& operator=(Observer&&) = default;
   virtual ~Observer() = default;
   virtual void on_record(const RecordView& view) = 0;
+  // Every step's notable events (whatever the recording interval).
+  virtual void on_events(const std::vector<LoggedEvent>& /*events*/) {}
   virtual void on_finish(const World& /*world*/, const State& /*state*/, int /*replicate*/) {}
 };
 
@@ -46,6 +48,7 @@ struct Trajectory {
   std::vector<double> vacuum_days;  // R
   MoveStats move_stats;
   std::vector<double> initial_strength, demobilised, recruited;  // A
+  std::vector<LoggedEvent> events;  // every step's notable events, in step order
 
   [[nodiscard]] int records() const { return static_cast<int>(steps.size()); }
 };
@@ -54,6 +57,7 @@ class TrajectoryRecorder final : public Observer {
  public:
   explicit TrajectoryRecorder(int replicate = 0) { trajectory_.replicate = replicate; }
   void on_record(const RecordView& view) override;
+  void on_events(const std::vector<LoggedEvent>& events) override;
   void on_finish(const World& world, const State& state, int replicate) override;
   [[nodiscard]] const Trajectory& trajectory() const { return trajectory_; }
   void restore(Trajectory trajectory) { trajectory_ = std::move(trajectory); }

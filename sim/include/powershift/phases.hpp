@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "powershift/metrics.hpp"
 #include "powershift/rng.hpp"
 #include "powershift/state.hpp"
 #include "powershift/world.hpp"
@@ -89,6 +90,12 @@ void engage_phase(const World& w, State& s, StepContext& ctx);
 void control_phase(const World& w, State& s, StepContext& ctx);
 void economy_phase(const World& w, State& s, StepContext& ctx);
 void relations_phase(const World& w, State& s, StepContext& ctx);
+
+// Record: the notable events of the step just computed (control changes, withdrawals, large
+// engagements, collapses); updates the trackers in State. `withdrawn_before` is the per-actor
+// cumulative withdrawal at the start of the step.
+void detect_events(const World& w, State& s, const StepContext& ctx,
+                   const std::vector<double>& withdrawn_before, std::vector<LoggedEvent>& out);
 
 // Total upkeep per actor for the units alive now.
 std::vector<double> actor_upkeep(const World& w, const State& s);

@@ -142,6 +142,7 @@ struct RunSpec {
 
 struct OutputSpec {
   int interval = 1;
+  double event_min_losses = 100.0;  // engagements with at least these losses enter the event table
 };
 
 struct ScenarioSpec {

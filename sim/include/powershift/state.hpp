@@ -77,6 +77,8 @@ struct State {
   std::vector<std::uint8_t> leave_mask;  // A x R: regions an actor's drawdown has it leave
   std::vector<DrawdownProgress> drawdowns;  // per scenario event
   std::vector<double> vacuum_days;  // per region: days with vacuum above one half
+  std::vector<int> controller;      // per region: actor holding C >= 1/2, or -1 (event table)
+  std::vector<std::uint8_t> collapsed;  // per actor: fell below a tenth of its initial strength
   MoveStats move_stats;
 
   // Builds day 0 from the world: units from forces, C and S from the scenario, budgets.

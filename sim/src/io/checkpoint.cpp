@@ -56,6 +56,8 @@ void write_state(hid_t g, const State& s) {
       {"initial_strength", &s.initial_strength}, {"vacuum_days", &s.vacuum_days}};
   for (const auto& [name, v] : vectors) write(g, name, *v);
   write(g, "leave_mask", s.leave_mask);
+  write(g, "controller", s.controller);
+  write(g, "collapsed", s.collapsed);
   std::vector<std::uint8_t> started;
   std::vector<double> base, out;
   for (const auto& d : s.drawdowns) {
@@ -127,6 +129,8 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   for (auto& [name, v] : vectors) *v = read<double>(g, name, A);
   s.vacuum_days = read<double>(g, "vacuum_days", R);
   s.leave_mask = read<std::uint8_t>(g, "leave_mask", static_cast<long long>(A) * R);
+  s.controller = read<std::int32_t>(g, "controller", R);
+  s.collapsed = read<std::uint8_t>(g, "collapsed", A);
   const auto events = static_cast<long long>(event_count);
   const auto started = read<std::uint8_t>(g, "drawdown_started", events);
   const auto base = read<double>(g, "drawdown_base", events);
@@ -171,6 +175,22 @@ void write_trajectory(hid_t g, const Trajectory& t) {
       {"withdrawn", &t.withdrawn}, {"exit_queue", &t.exit_queue}, {"budget", &t.budget},
       {"vacuum_pop", &t.vacuum_pop}, {"hhi", &t.hhi}, {"effective_actors", &t.effective_actors}};
   for (const auto& [name, v] : vectors) write(g, name, *v);
+  std::vector<std::int32_t> ev_step, ev_kind, ev_region, ev_actor, ev_other;
+  std::vector<double> ev_value;
+  for (const auto& e : t.events) {
+    ev_step.push_back(e.step);
+    ev_kind.push_back(static_cast<std::int32_t>(e.kind));
+    ev_region.push_back(e.region);
+    ev_actor.push_back(e.actor);
+    ev_other.push_back(e.other);
+    ev_value.push_back(e.value);
+  }
+  write(g, "event_step", ev_step);
+  write(g, "event_kind", ev_kind);
+  write(g, "event_region", ev_region);
+  write(g, "event_actor", ev_actor);
+  write(g, "event_other", ev_other);
+  write(g, "event_value", ev_value);
   // Final values, present once the replicate finished.
   if (t.final_control.size() > 0) {
     write(g, "final_control", t.final_control);
@@ -203,6 +223,19 @@ Trajectory read_trajectory(hid_t g, const World& w) {
   t.vacuum_pop = read<double>(g, "vacuum_pop", T);
   t.hhi = read<double>(g, "hhi", T);
   t.effective_actors = read<double>(g, "effective_actors", T);
+  const auto ev_step = read<std::int32_t>(g, "event_step");
+  const auto ne = static_cast<long long>(ev_step.size());
+  const auto ev_kind = read<std::int32_t>(g, "event_kind", ne);
+  const auto ev_region = read<std::int32_t>(g, "event_region", ne);
+  const auto ev_actor = read<std::int32_t>(g, "event_actor", ne);
+  const auto ev_other = read<std::int32_t>(g, "event_other", ne);
+  const auto ev_value = read<double>(g, "event_value", ne);
+  for (long long i = 0; i < ne; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    if (ev_kind[k] < 1 || ev_kind[k] > 4) throw InputError("checkpoint holds an invalid event");
+    t.events.push_back({ev_step[k], static_cast<EventKind>(ev_kind[k]), ev_region[k], ev_actor[k],
+                        ev_other[k], ev_value[k]});
+  }
   if (exists(g, "final_control")) {
     t.final_control = read_field(g, "final_control", w.R, w.A);
     t.vacuum_days = read<double>(g, "vacuum_days", w.R);

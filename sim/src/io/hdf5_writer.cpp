@@ -18,6 +18,7 @@
 
 #include "powershift/error.hpp"
 #include "powershift/metrics.hpp"
+#include "powershift/phases.hpp"
 #include "h5util.hpp"
 
 #ifndef POWERSHIFT_VERSION
@@ -81,6 +82,7 @@ struct TrajectoryFile::Impl {
   std::map<std::string, Handle> scales;
   std::map<std::string, Handle> vars;
   std::vector<int> steps;
+  std::map<int, std::vector<LoggedEvent>> events;  // written at commit, in replicate order
 
   Impl(const World& w, OutputOptions opt) : world(w), options(std::move(opt)) {}
 
@@ -295,6 +297,56 @@ struct TrajectoryFile::Impl {
     string_attribute(root, "withdrawing_actor", wd >= 0 ? spec.actors[wd].name : "");
   }
 
+  // The event table: one row per event, along the `event` dimension, replicates in order.
+  void write_events() {
+    std::vector<std::int32_t> index, rep, step, kind, region, actor, other;
+    std::vector<double> time, value;
+    for (const auto& [r, list] : events) {
+      for (const auto& e : list) {
+        index.push_back(static_cast<std::int32_t>(index.size()));
+        rep.push_back(r);
+        step.push_back(e.step);
+        time.push_back(e.step * world.dt);
+        kind.push_back(static_cast<std::int32_t>(e.kind));
+        region.push_back(e.region);
+        actor.push_back(e.actor);
+        other.push_back(e.other);
+        value.push_back(e.value);
+      }
+    }
+    scales["event"] = write_vector("event", H5T_NATIVE_INT32, index, "", "event index");
+    check(H5DSset_scale(scales["event"].get(), "event"), "set dimension scale");
+    const auto& spec = world.spec();
+    auto var = [&](const char* name, hid_t type, const auto& v, const std::string& units,
+                   const std::string& long_name) {
+      Handle ds = write_vector(name, type, v, units, long_name);
+      attach(std::move(ds), {"event"});
+    };
+    var("event_replicate", H5T_NATIVE_INT32, rep, "", "replicate of the event");
+    var("event_step", H5T_NATIVE_INT32, step, "1", "step at whose end the event is seen");
+    var("event_time", H5T_NATIVE_DOUBLE, time, "days since " + spec.run.start_date + " 00:00:00",
+        "time of the event");
+    {
+      Handle ds = write_vector("event_kind", H5T_NATIVE_INT32, kind, "",
+                               "kind of event: 1 control_change, 2 withdrawal, 3 engagement, 4 collapse");
+      const std::int32_t flags[4] = {1, 2, 3, 4};
+      const hsize_t four = 4;
+      Handle space(checked(H5Screate_simple(1, &four, nullptr), "space"), H5Sclose);
+      Handle attr(checked(H5Acreate2(ds.get(), "flag_values", H5T_NATIVE_INT32, space.get(),
+                                     H5P_DEFAULT, H5P_DEFAULT), "attribute"), H5Aclose);
+      check(H5Awrite(attr.get(), H5T_NATIVE_INT32, flags), "write flag_values");
+      string_attribute(ds.get(), "flag_meanings", "control_change withdrawal engagement collapse");
+      attach(std::move(ds), {"event"});
+    }
+    var("event_region", H5T_NATIVE_INT32, region, "", "region index (-1: none)");
+    var("event_actor", H5T_NATIVE_INT32, actor, "",
+        "actor index: new controller (-1 none), withdrawing actor, biggest loser, collapsing actor");
+    var("event_other", H5T_NATIVE_INT32, other, "",
+        "actor index: previous controller, or the biggest inflicter of an engagement (-1: none)");
+    var("event_value", H5T_NATIVE_DOUBLE, value, "1 or strength",
+        "control share of the new controller, strength withdrawn, total losses, strength left");
+  }
+
   void write_slab(const std::string& name, hid_t type, int replicate, const void* data) {
     const hid_t ds = vars.at(name).get();
     Handle space(checked(H5Dget_space(ds), "get dataspace"), H5Sclose);
@@ -357,6 +409,7 @@ void TrajectoryFile::write_replicate(const ReplicateResult& result) {
                       std::to_string(tr.records()) + " steps, the file expects " +
                       std::to_string(im.steps.size()));
   }
+  im.events[rep] = tr.events;
   im.write_slab("control", H5T_NATIVE_FLOAT, rep, tr.control.data());
   im.write_slab("support", H5T_NATIVE_FLOAT, rep, tr.support.data());
   im.write_slab("power", H5T_NATIVE_FLOAT, rep, tr.power.data());
@@ -395,6 +448,7 @@ void TrajectoryFile::write_summary(const EnsembleSummary& summary) {
 
 void TrajectoryFile::commit() {
   auto& im = *impl_;
+  im.write_events();
   check(H5Fflush(im.file.get(), H5F_SCOPE_GLOBAL), "flush file");
   im.vars.clear();
   im.scales.clear();

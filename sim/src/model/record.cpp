@@ -91,6 +91,51 @@ NetAttribution net_attribution(const Field& initial, const Field& final_control,
   return na;
 }
 
+void detect_events(const World& w, State& s, const StepContext& ctx,
+                   const std::vector<double>& withdrawn_before, std::vector<LoggedEvent>& out) {
+  const int t = s.step;
+  const double min_losses = w.spec().outputs.event_min_losses;
+  for (int r = 0; r < w.R; ++r) {
+    if (w.offmap[r]) continue;
+    int now = -1;
+    for (int a = 0; a < w.A; ++a) {
+      if (s.control(r, a) >= 0.5) now = a;
+    }
+    if (now != s.controller[r]) {
+      out.push_back({t, EventKind::ControlChange, r, now, s.controller[r],
+                     now >= 0 ? s.control(r, now) : 0.0});
+      s.controller[r] = now;
+    }
+    double total = 0.0;
+    int loser = -1;
+    int firer = -1;
+    for (int a = 0; a < w.A; ++a) {
+      total += ctx.losses(r, a);
+      if (ctx.losses(r, a) > 0.0 && (loser < 0 || ctx.losses(r, a) > ctx.losses(r, loser))) loser = a;
+      if (ctx.inflicted(r, a) > 0.0 && (firer < 0 || ctx.inflicted(r, a) > ctx.inflicted(r, firer))) firer = a;
+    }
+    if (total >= min_losses && total > 0.0) {
+      out.push_back({t, EventKind::Engagement, r, loser, firer, total});
+    }
+  }
+  std::vector<double> strength(w.A, 0.0);
+  const auto& U = s.units;
+  for (std::size_t u = 0; u < U.size(); ++u) {
+    if (U.alive[u]) strength[U.actor[u]] += U.strength[u];
+  }
+  for (int a = 0; a < w.A; ++a) {
+    const double gone = s.withdrawn[a] - withdrawn_before[a];
+    if (gone > 0.0) out.push_back({t, EventKind::Withdrawal, -1, a, -1, gone});
+    if (!s.collapsed[a] && s.initial_strength[a] > 0.0) {
+      const double left = strength[a];
+      if (left < 0.1 * s.initial_strength[a]) {
+        s.collapsed[a] = 1;
+        out.push_back({t, EventKind::Collapse, -1, a, -1, left});
+      }
+    }
+  }
+}
+
 int withdrawing_actor(const ScenarioSpec& spec) {
   for (const auto& e : spec.events) {
     if (e.type == EventType::Drawdown) return e.actor;
@@ -126,6 +171,10 @@ void TrajectoryRecorder::on_record(const RecordView& v) {
   tr.vacuum_pop.push_back(v.metrics.vacuum_pop);
   tr.hhi.push_back(v.metrics.hhi);
   tr.effective_actors.push_back(v.metrics.effective_actors);
+}
+
+void TrajectoryRecorder::on_events(const std::vector<LoggedEvent>& events) {
+  trajectory_.events.insert(trajectory_.events.end(), events.begin(), events.end());
 }
 
 void TrajectoryRecorder::on_finish(const World& /*world*/, const State& state, int replicate) {

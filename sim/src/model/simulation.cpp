@@ -46,6 +46,7 @@ void Simulation::step(int n) {
   for (int i = 0; i < n && state_.step < horizon_; ++i) {
     const int t = state_.step + 1;
     ctx_.t = t;
+    const std::vector<double> withdrawn_before = state_.withdrawn;
     events_phase(w, state_, ctx_);
     // Only actor decisions read this sense; it is pure, so skipping it when none is due
     // changes nothing.
@@ -65,6 +66,13 @@ void Simulation::step(int n) {
         if (U.alive[u] && !w.offmap[U.region[u]] && U.order[u] != Order::Withdraw) present += 1.0;
       }
       state_.move_stats.unit_days_after_30 += present * w.dt;
+    }
+    if (!observers_.empty()) {
+      std::vector<LoggedEvent> events;
+      detect_events(w, state_, ctx_, withdrawn_before, events);
+      if (!events.empty()) {
+        for (auto* o : observers_) o->on_events(events);
+      }
     }
     if (due_for_record(t)) record();
   }

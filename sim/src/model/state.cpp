@@ -70,6 +70,13 @@ State State::initial(const World& w) {
   s.leave_mask.assign(static_cast<std::size_t>(A) * R, 0);
   s.drawdowns.assign(spec.events.size(), DrawdownProgress{});
   s.vacuum_days.assign(R, 0.0);
+  s.controller.assign(R, -1);
+  for (int r = 0; r < R; ++r) {
+    for (int a = 0; a < A; ++a) {
+      if (s.control(r, a) >= 0.5) s.controller[r] = a;
+    }
+  }
+  s.collapsed.assign(A, 0);
 
   // Scenario-level hold orders (garrisons) stand with or without any drawdown.
   for (const auto& g : spec.garrisons) {
