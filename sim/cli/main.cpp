@@ -23,6 +23,7 @@
 #include "powershift/io/checkpoint.hpp"
 #include "powershift/io/hdf5_writer.hpp"
 #include "powershift/io/inspect.hpp"
+#include "powershift/scenario/language.hpp"
 #include "powershift/scenario/loader.hpp"
 #include "powershift/simulation.hpp"
 #include "powershift/world.hpp"
@@ -63,7 +64,24 @@ struct RunOptions {
   std::string checkpoint;
   int checkpoint_every = 0;
   std::string resume;
+  std::vector<std::string> sets;  // --set PATH=VALUE
+  int deflate = 4;
 };
+
+// --set PATH=VALUE options as scenario overrides; malformed ones are bad input (exit 2).
+std::vector<ps::scenario::Override> overrides_of(const std::vector<std::string>& sets) {
+  std::vector<ps::scenario::Override> out;
+  std::vector<ps::Diagnostic> errors;
+  for (const auto& s : sets) {
+    try {
+      out.push_back(ps::scenario::parse_override(s));
+    } catch (const ps::InputError& e) {
+      errors.insert(errors.end(), e.diagnostics().begin(), e.diagnostics().end());
+    }
+  }
+  if (!errors.empty()) throw ps::InputError(errors);
+  return out;
+}
 
 std::string command_line(int argc, char** argv) {
   std::string out;
@@ -175,7 +193,7 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
 
 int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   const std::string path = opt.scenario.empty() ? ps::scenario::default_scenario_path() : opt.scenario;
-  auto loaded = ps::scenario::load_file(path);
+  auto loaded = ps::scenario::load_file(path, {}, overrides_of(opt.sets));
   print_warnings(loaded.warnings);
   auto& spec = loaded.spec;
   if (opt.steps > 0) spec.run.steps = opt.steps;
@@ -193,6 +211,7 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
     out.recorded_steps = ps::recorded_steps(spec.run.steps, spec.outputs.interval);
     out.counterfactual = opt.counterfactual;
     out.seed = spec.run.seed;
+    out.deflate_level = opt.deflate;
     ps::io::check_output_target(out);
   }
   const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
@@ -223,9 +242,20 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   ck.output_path = out.path;
   const bool checkpointing = !opt.checkpoint.empty();
   auto write_ck = [&] { ps::io::write_checkpoint(opt.checkpoint, *world, ck); };
+  if (file) {
+    eo.prepare = [&](ps::ReplicateResult& r) { r.attachment = file->encode(r); };
+  }
   auto deliver = [&](ps::ReplicateResult&& r) {
     summary.add(r);
-    if (file) file->write_replicate(r);
+    if (file) {
+      using Encoded = std::shared_ptr<const ps::io::EncodedReplicate>;
+      if (const auto* enc = std::any_cast<Encoded>(&r.attachment)) {
+        file->write_encoded(**enc);
+      } else {
+        file->write_replicate(r);
+      }
+      r.attachment.reset();
+    }
     if (checkpointing) {
       ck.running.erase(r.replicate);
       ck.finished[r.replicate] = std::move(r);
@@ -303,11 +333,12 @@ int cmd_inspect(const std::vector<std::string>& files) {
   return status;
 }
 
-int cmd_validate(const std::vector<std::string>& files) {
+int cmd_validate(const std::vector<std::string>& files, const std::vector<std::string>& sets) {
   int status = kExitOk;
+  const auto overrides = overrides_of(sets);
   for (const auto& f : files) {
     try {
-      const auto loaded = ps::scenario::load_file(f);
+      const auto loaded = ps::scenario::load_file(f, {}, overrides);
       print_warnings(loaded.warnings);
       // Building the world checks what only the engine can (graph distances, kernels).
       const ps::World world(loaded.spec);
@@ -329,6 +360,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", ps::io::version_string());
   RunOptions run;
+  const char* set_help = "Override a scenario value: PATH=VALUE, VALUE in YAML (e.g. actors.russia.budget=0, "
+                         "events[0].leave=[Hmeimim]); repeatable, applied in order after extends";
   auto* run_cmd = app.add_subcommand("run", "Run a scenario (default: the bundled Syria drawdown)");
   run_cmd->add_option("scenario", run.scenario, "Scenario YAML file");
   run_cmd->add_option("-o,--output", run.output, "HDF5 output file (default: <scenario name>.h5)");
@@ -341,6 +374,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--force", run.force, "Replace an existing output file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print nothing but errors");
   run_cmd->add_flag("--no-output", run.no_output, "Write no HDF5 file (summary only)");
+  run_cmd->add_option("--set", run.sets, set_help)->allow_extra_args(false)->type_name("PATH=VALUE");
   run_cmd->add_option("--checkpoint", run.checkpoint,
                       "Checkpoint file: written when SIGTERM, SIGUSR1 or SIGINT stops the run "
                       "(exit 75), and periodically with --checkpoint-every");
@@ -348,6 +382,8 @@ int main(int argc, char** argv) {
                       "Snapshot running replicates every N steps into the checkpoint")
       ->check(CLI::Range(1, 100000));
   run_cmd->add_option("--resume", run.resume, "Continue an interrupted run from its checkpoint");
+  run_cmd->add_option("--deflate", run.deflate, "Deflate level of the output (0: none; default 4)")
+      ->check(CLI::Range(0, 9));
 
   std::vector<std::string> inspect_files;
   auto* inspect_cmd = app.add_subcommand("inspect", "Describe output files: dimensions, provenance, final control");
@@ -356,6 +392,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> validate_files;
   auto* validate_cmd = app.add_subcommand("validate", "Check scenario files and report every problem");
   validate_cmd->add_option("scenarios", validate_files, "Scenario YAML files")->required();
+  std::vector<std::string> validate_sets;
+  validate_cmd->add_option("--set", validate_sets, set_help)->allow_extra_args(false)->type_name("PATH=VALUE");
+
+  auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema (draft 2020-12) of the scenario language");
 
   try {
     app.parse(argc, argv);
@@ -366,7 +406,11 @@ int main(int argc, char** argv) {
   try {
     install_stop_handlers();
     if (*run_cmd) return cmd_run(run, command_line(argc, argv));
-    if (*validate_cmd) return cmd_validate(validate_files);
+    if (*validate_cmd) return cmd_validate(validate_files, validate_sets);
+    if (*schema_cmd) {
+      std::cout << ps::scenario::language::json_schema();
+      return kExitOk;
+    }
     if (*inspect_cmd) return cmd_inspect(inspect_files);
   } catch (const ps::InputError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";

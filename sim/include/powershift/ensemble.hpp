@@ -1,6 +1,7 @@
 #pragma once
 // Replicates in parallel on TBB. Replicate r uses the random key (seed, r), so a replicate's
 // trajectory does not depend on which thread ran it or in which order.
+#include <any>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,8 @@ struct ReplicateResult {
   int replicate = 0;
   Trajectory trajectory;
   std::optional<Trajectory> counterfactual;  // same keys, scenario without its drawdown
+  // What a front end's `prepare` hook attached (e.g. compressed output chunks).
+  std::any attachment;
 };
 
 // A replicate stopped at a step boundary: everything needed to continue it bit for bit (random
@@ -38,6 +41,9 @@ struct EnsembleOptions {
   std::vector<int> order;
   // Called after each replicate, serially, with (done, total).
   std::function<void(int, int)> progress;
+  // Called on each finished replicate concurrently, before the serial sink: heavy per-replicate
+  // work (compressing output) belongs here, outside the sink's lock.
+  std::function<void(ReplicateResult&)> prepare;
 
   // Checkpointing. Every `snapshot_every` steps (0: never) a running replicate hands a snapshot
   // to `on_snapshot` (serially). When `stop` becomes true, every running replicate stops at its

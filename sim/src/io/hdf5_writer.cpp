@@ -4,10 +4,12 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -81,6 +83,7 @@ struct TrajectoryFile::Impl {
   std::map<std::string, std::size_t> dim_size;
   std::map<std::string, Handle> scales;
   std::map<std::string, Handle> vars;
+  std::map<std::string, std::vector<hsize_t>> var_shape;
   std::vector<int> steps;
   std::map<int, std::vector<LoggedEvent>> events;  // written at commit, in replicate order
 
@@ -114,23 +117,30 @@ struct TrajectoryFile::Impl {
     write_provenance();
   }
 
+  // One chunk per replicate along the whole time axis, halved along time until under 4 MiB.
+  static std::vector<hsize_t> chunk_shape(const std::vector<hsize_t>& shape) {
+    std::vector<hsize_t> chunk = shape;
+    chunk[0] = 1;
+    hsize_t bytes = 8;
+    for (std::size_t i = 1; i < chunk.size(); ++i) bytes *= std::max<hsize_t>(chunk[i], 1);
+    while (bytes > (4u << 20) && chunk.size() > 1 && chunk[1] > 1) {
+      chunk[1] = (chunk[1] + 1) / 2;
+      bytes /= 2;
+    }
+    for (auto& c : chunk) c = std::max<hsize_t>(c, 1);
+    return chunk;
+  }
+
   hid_t dataset_create_list(const std::vector<hsize_t>& shape) const {
     const hid_t dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), "create dataset list");
     check(H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "order");
     if (shape.size() >= 2 && shape[0] > 0) {
-      // One chunk per replicate along time, capped near 4 MiB.
-      std::vector<hsize_t> chunk = shape;
-      chunk[0] = 1;
-      hsize_t bytes = 8;
-      for (std::size_t i = 1; i < chunk.size(); ++i) bytes *= std::max<hsize_t>(chunk[i], 1);
-      while (bytes > (4u << 20) && chunk.size() > 1 && chunk[1] > 1) {
-        chunk[1] = (chunk[1] + 1) / 2;
-        bytes /= 2;
-      }
-      for (auto& c : chunk) c = std::max<hsize_t>(c, 1);
+      const auto chunk = chunk_shape(shape);
       check(H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data()), "chunk");
-      check(H5Pset_shuffle(dcpl), "shuffle");
-      check(H5Pset_deflate(dcpl, static_cast<unsigned>(options.deflate_level)), "deflate");
+      if (options.deflate_level > 0) {
+        check(H5Pset_shuffle(dcpl), "shuffle");
+        check(H5Pset_deflate(dcpl, static_cast<unsigned>(options.deflate_level)), "deflate");
+      }
     }
     return dcpl;
   }
@@ -265,6 +275,7 @@ struct TrajectoryFile::Impl {
       std::vector<hsize_t> shape;
       for (const auto& d : vs.dims) shape.push_back(dim_size.at(d));
       Handle ds = make_dataset(vs.name, vs.type, shape);
+      var_shape[vs.name] = shape;
       string_attribute(ds.get(), "units", vs.units);
       string_attribute(ds.get(), "long_name", vs.long_name);
       for (std::size_t i = 0; i < vs.dims.size(); ++i) {
@@ -347,20 +358,6 @@ struct TrajectoryFile::Impl {
         "control share of the new controller, strength withdrawn, total losses, strength left");
   }
 
-  void write_slab(const std::string& name, hid_t type, int replicate, const void* data) {
-    const hid_t ds = vars.at(name).get();
-    Handle space(checked(H5Dget_space(ds), "get dataspace"), H5Sclose);
-    const int rank = H5Sget_simple_extent_ndims(space.get());
-    std::vector<hsize_t> dims(rank);
-    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-    std::vector<hsize_t> start(rank, 0), count = dims;
-    start[0] = static_cast<hsize_t>(replicate);
-    count[0] = 1;
-    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
-          "select hyperslab");
-    Handle mem(checked(H5Screate_simple(rank, count.data(), nullptr), "memory space"), H5Sclose);
-    check(H5Dwrite(ds, type, mem.get(), space.get(), H5P_DEFAULT, data), "write replicate slab");
-  }
 };
 
 void check_output_target(const OutputOptions& options) {
@@ -400,8 +397,32 @@ TrajectoryFile::~TrajectoryFile() {
 
 const std::string& TrajectoryFile::temporary_path() const { return impl_->temp_path; }
 
-void TrajectoryFile::write_replicate(const ReplicateResult& result) {
-  auto& im = *impl_;
+namespace {
+
+// HDF5's shuffle filter: byte j of element i goes to position j * n + i.
+void shuffle_bytes(const unsigned char* in, unsigned char* out, std::size_t n, std::size_t size) {
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < size; ++j) out[j * n + i] = in[i * size + j];
+  }
+}
+
+}  // namespace
+
+// A replicate's chunks, filtered (shuffle, deflate) exactly as HDF5's pipeline would, ready for
+// H5Dwrite_chunk. Encoding needs no lock, so ensembles compress in parallel.
+struct EncodedReplicate {
+  struct Chunk {
+    std::string variable;
+    std::vector<hsize_t> offset;
+    std::vector<unsigned char> bytes;
+  };
+  int replicate = 0;
+  std::vector<Chunk> chunks;
+  std::vector<LoggedEvent> events;
+};
+
+std::shared_ptr<const EncodedReplicate> TrajectoryFile::encode(const ReplicateResult& result) const {
+  const auto& im = *impl_;
   const auto& tr = result.trajectory;
   const int rep = result.replicate;
   if (tr.records() != static_cast<int>(im.steps.size())) {
@@ -409,35 +430,86 @@ void TrajectoryFile::write_replicate(const ReplicateResult& result) {
                       std::to_string(tr.records()) + " steps, the file expects " +
                       std::to_string(im.steps.size()));
   }
-  im.events[rep] = tr.events;
-  im.write_slab("control", H5T_NATIVE_FLOAT, rep, tr.control.data());
-  im.write_slab("support", H5T_NATIVE_FLOAT, rep, tr.support.data());
-  im.write_slab("power", H5T_NATIVE_FLOAT, rep, tr.power.data());
-  im.write_slab("forces", H5T_NATIVE_FLOAT, rep, tr.forces.data());
-  im.write_slab("control_share_pop", H5T_NATIVE_DOUBLE, rep, tr.control_pop.data());
-  im.write_slab("control_share_value", H5T_NATIVE_DOUBLE, rep, tr.control_value.data());
-  im.write_slab("forces_total", H5T_NATIVE_DOUBLE, rep, tr.forces_actor.data());
-  im.write_slab("casualties", H5T_NATIVE_DOUBLE, rep, tr.casualties.data());
-  im.write_slab("withdrawn", H5T_NATIVE_DOUBLE, rep, tr.withdrawn.data());
-  im.write_slab("exit_queue", H5T_NATIVE_DOUBLE, rep, tr.exit_queue.data());
-  im.write_slab("budget", H5T_NATIVE_DOUBLE, rep, tr.budget.data());
-  im.write_slab("vacuum_share", H5T_NATIVE_DOUBLE, rep, tr.vacuum_pop.data());
-  im.write_slab("hhi", H5T_NATIVE_DOUBLE, rep, tr.hhi.data());
-  im.write_slab("effective_actors", H5T_NATIVE_DOUBLE, rep, tr.effective_actors.data());
-  im.write_slab("vacuum_days", H5T_NATIVE_DOUBLE, rep, tr.vacuum_days.data());
+  auto enc = std::make_shared<EncodedReplicate>();
+  enc->replicate = rep;
+  enc->events = tr.events;
+  auto add = [&](const std::string& name, const void* data, std::size_t elem) {
+    const auto& shape = im.var_shape.at(name);
+    const auto chunk = Impl::chunk_shape(shape);
+    // Elements of one replicate's slab and of one chunk.
+    std::size_t inner = 1;
+    for (std::size_t i = 2; i < shape.size(); ++i) inner *= shape[i];
+    const std::size_t length = shape.size() > 1 ? shape[1] : 1;
+    const std::size_t step = chunk.size() > 1 ? chunk[1] : 1;
+    const auto* src = static_cast<const unsigned char*>(data);
+    for (std::size_t start = 0; start < length; start += step) {
+      EncodedReplicate::Chunk c;
+      c.variable = name;
+      c.offset.assign(shape.size(), 0);
+      c.offset[0] = static_cast<hsize_t>(rep);
+      if (shape.size() > 1) c.offset[1] = start;
+      const std::size_t n = step * inner;  // a full chunk; past the end it is fill (zeros)
+      std::vector<unsigned char> raw(n * elem, 0);
+      const std::size_t rows = std::min(step, length - start);
+      std::memcpy(raw.data(), src + start * inner * elem, rows * inner * elem);
+      if (im.options.deflate_level > 0) {
+        std::vector<unsigned char> shuffled(raw.size());
+        shuffle_bytes(raw.data(), shuffled.data(), n, elem);
+        uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
+        c.bytes.resize(size);
+        if (compress2(c.bytes.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()),
+                      im.options.deflate_level) != Z_OK) {
+          throw OutputError("zlib failed to compress a chunk of " + name);
+        }
+        c.bytes.resize(size);
+      } else {
+        c.bytes = std::move(raw);
+      }
+      enc->chunks.push_back(std::move(c));
+    }
+  };
+  add("control", tr.control.data(), sizeof(float));
+  add("support", tr.support.data(), sizeof(float));
+  add("power", tr.power.data(), sizeof(float));
+  add("forces", tr.forces.data(), sizeof(float));
+  add("control_share_pop", tr.control_pop.data(), sizeof(double));
+  add("control_share_value", tr.control_value.data(), sizeof(double));
+  add("forces_total", tr.forces_actor.data(), sizeof(double));
+  add("casualties", tr.casualties.data(), sizeof(double));
+  add("withdrawn", tr.withdrawn.data(), sizeof(double));
+  add("exit_queue", tr.exit_queue.data(), sizeof(double));
+  add("budget", tr.budget.data(), sizeof(double));
+  add("vacuum_share", tr.vacuum_pop.data(), sizeof(double));
+  add("hhi", tr.hhi.data(), sizeof(double));
+  add("effective_actors", tr.effective_actors.data(), sizeof(double));
+  add("vacuum_days", tr.vacuum_days.data(), sizeof(double));
   const World& w = im.world;
   const Field c0 = Eigen::Map<const Field>(w.control0.data(), w.R, w.A);
   const auto na = net_attribution(c0, tr.final_control, withdrawing_actor(w.spec()));
-  im.write_slab("attribution_net", H5T_NATIVE_DOUBLE, rep, na.gained.data());
-  im.write_slab("attribution_lost", H5T_NATIVE_DOUBLE, rep, na.lost.data());
-  im.write_slab("attribution_unfilled", H5T_NATIVE_DOUBLE, rep, na.unfilled.data());
+  add("attribution_net", na.gained.data(), sizeof(double));
+  add("attribution_lost", na.lost.data(), sizeof(double));
+  add("attribution_unfilled", na.unfilled.data(), sizeof(double));
   if (im.options.counterfactual) {
     if (!result.counterfactual) throw OutputError("counterfactual arm missing");
     const Field diff = tr.final_control - result.counterfactual->final_control;
-    im.write_slab("counterfactual_effect", H5T_NATIVE_DOUBLE, rep, diff.data());
-    im.write_slab("counterfactual_control", H5T_NATIVE_DOUBLE, rep,
-                  result.counterfactual->final_control.data());
+    add("counterfactual_effect", diff.data(), sizeof(double));
+    add("counterfactual_control", result.counterfactual->final_control.data(), sizeof(double));
   }
+  return enc;
+}
+
+void TrajectoryFile::write_encoded(const EncodedReplicate& encoded) {
+  auto& im = *impl_;
+  im.events[encoded.replicate] = encoded.events;
+  for (const auto& c : encoded.chunks) {
+    check(H5Dwrite_chunk(im.vars.at(c.variable).get(), H5P_DEFAULT, 0, c.offset.data(),
+                         c.bytes.size(), c.bytes.data()),
+          "write a chunk");
+  }
+}
+
+void TrajectoryFile::write_replicate(const ReplicateResult& result) {
+  write_encoded(*encode(result));
 }
 
 void TrajectoryFile::write_summary(const EnsembleSummary& summary) {

@@ -110,6 +110,7 @@ bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
       cf_arm->sim.run();
       result.counterfactual = cf_arm->recorder.take();
     }
+    if (options.prepare) options.prepare(result);
     const std::lock_guard<std::mutex> lock(sink_mutex);
     sink(std::move(result));
     ++done;

@@ -26,6 +26,8 @@ struct OutputOptions {
 // Throws InputError if the target exists and force is not set, or its directory is missing.
 void check_output_target(const OutputOptions& options);
 
+struct EncodedReplicate;
+
 class TrajectoryFile {
  public:
   TrajectoryFile(const World& world, const OutputOptions& options);
@@ -36,6 +38,10 @@ class TrajectoryFile {
   ~TrajectoryFile();  // removes the temporary file unless commit() succeeded
 
   void write_replicate(const ReplicateResult& result);  // any order; call serially
+  // The same in two halves: encode (filter and compress; thread-safe, run it in parallel), then
+  // write (serially).
+  [[nodiscard]] std::shared_ptr<const EncodedReplicate> encode(const ReplicateResult& result) const;
+  void write_encoded(const EncodedReplicate& encoded);
   void write_summary(const EnsembleSummary& summary);
   void commit();  // close, then rename to the final path
 
