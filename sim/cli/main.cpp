@@ -66,6 +66,9 @@ struct RunOptions {
   std::string resume;
   std::vector<std::string> sets;  // --set PATH=VALUE
   int deflate = 4;
+  std::vector<std::string> fields;
+  bool summary_only = false;
+  int interval = 0;
 };
 
 // --set PATH=VALUE options as scenario overrides; malformed ones are bad input (exit 2).
@@ -199,6 +202,7 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   if (opt.steps > 0) spec.run.steps = opt.steps;
   if (opt.replicates > 0) spec.run.replicates = opt.replicates;
   if (opt.seed >= 0) spec.run.seed = static_cast<std::uint64_t>(opt.seed);
+  if (opt.interval > 0) spec.outputs.interval = opt.interval;
   if (opt.counterfactual && !spec.has_drawdown()) {
     throw ps::InputError(path + ": --counterfactual needs a scenario with a drawdown event");
   }
@@ -212,6 +216,11 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
     out.counterfactual = opt.counterfactual;
     out.seed = spec.run.seed;
     out.deflate_level = opt.deflate;
+    if (opt.summary_only) {
+      out.fields.clear();
+    } else if (!opt.fields.empty()) {
+      out.fields = opt.fields;
+    }
     ps::io::check_output_target(out);
   }
   const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
@@ -382,6 +391,14 @@ int main(int argc, char** argv) {
                       "Snapshot running replicates every N steps into the checkpoint")
       ->check(CLI::Range(1, 100000));
   run_cmd->add_option("--resume", run.resume, "Continue an interrupted run from its checkpoint");
+  run_cmd->add_option("--fields", run.fields,
+                      "Region x actor fields to record per step (default: control,support,power,forces)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(ps::io::field_names()));
+  run_cmd->add_flag("--summary-only", run.summary_only,
+                    "Record no region x actor fields: per-step metrics, final tables and events only");
+  run_cmd->add_option("--interval", run.interval, "Record every N steps (overrides outputs.interval)")
+      ->check(CLI::Range(1, 100000));
   run_cmd->add_option("--deflate", run.deflate, "Deflate level of the output (0: none; default 4)")
       ->check(CLI::Range(0, 9));
 

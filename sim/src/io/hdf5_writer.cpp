@@ -41,6 +41,11 @@ using h5::string_attribute;
 
 std::string version_string() { return POWERSHIFT_VERSION; }
 
+const std::vector<std::string>& field_names() {
+  static const std::vector<std::string> names = {"control", "support", "power", "forces"};
+  return names;
+}
+
 namespace {
 
 std::string fnv1a64_hex(const std::string& text) {
@@ -261,6 +266,14 @@ struct TrajectoryFile::Impl {
         {"attribution_lost", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "control the withdrawing actor lost, L_r"},
         {"attribution_unfilled", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "part of L_r still vacuum"},
     };
+    // Region x actor fields not selected are left out (summary-only: all of them).
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const VariableSpec& spec) {
+                             const auto& f = options.fields;
+                             return spec.dims.size() == 4 &&
+                                    std::find(f.begin(), f.end(), spec.name) == f.end();
+                           }),
+            v.end());
     if (options.counterfactual) {
       v.push_back({"counterfactual_effect", {"replicate", "region", "actor"}, H5T_NATIVE_DOUBLE, "1",
                    "paired counterfactual: final control with drawdown minus without, same random keys"});
@@ -303,6 +316,9 @@ struct TrajectoryFile::Impl {
     string_attribute(root, "powershift_version", POWERSHIFT_VERSION);
     string_attribute(root, "powershift_build", POWERSHIFT_BUILD);
     string_attribute(root, "command_line", options.command_line);
+    std::string fields;
+    for (const auto& f : options.fields) fields += (fields.empty() ? "" : " ") + f;
+    string_attribute(root, "recorded_fields", fields);
     string_attribute(root, "created", utc_now());
     const int wd = withdrawing_actor(spec);
     string_attribute(root, "withdrawing_actor", wd >= 0 ? spec.actors[wd].name : "");
@@ -468,10 +484,11 @@ std::shared_ptr<const EncodedReplicate> TrajectoryFile::encode(const ReplicateRe
       enc->chunks.push_back(std::move(c));
     }
   };
-  add("control", tr.control.data(), sizeof(float));
-  add("support", tr.support.data(), sizeof(float));
-  add("power", tr.power.data(), sizeof(float));
-  add("forces", tr.forces.data(), sizeof(float));
+  const std::pair<const char*, const std::vector<float>*> fields[] = {
+      {"control", &tr.control}, {"support", &tr.support}, {"power", &tr.power}, {"forces", &tr.forces}};
+  for (const auto& [name, data] : fields) {
+    if (im.var_shape.count(name)) add(name, data->data(), sizeof(float));
+  }
   add("control_share_pop", tr.control_pop.data(), sizeof(double));
   add("control_share_value", tr.control_value.data(), sizeof(double));
   add("forces_total", tr.forces_actor.data(), sizeof(double));

@@ -1,20 +1,25 @@
-// Scenario loader (docs/scenarios.md). Reads YAML with yaml-cpp, checks every key against the
-// language, resolves names to indices and validates ranges and references, collecting all errors.
+// Scenario loader (docs/scenarios.md). Composes the document (document.cpp, compose.cpp: YAML,
+// `extends`, `--set`), checks every key against the language table (language.cpp), resolves names
+// to indices and validates ranges and references, collecting all errors.
 #include "powershift/scenario/loader.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <filesystem>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_map>
+
+#include "compose.hpp"
+#include "document.hpp"
+#include "powershift/scenario/language.hpp"
 
 #ifndef POWERSHIFT_SCENARIO_DIR
 #define POWERSHIFT_SCENARIO_DIR "scenarios"
@@ -24,44 +29,22 @@ namespace powershift::scenario {
 
 namespace {
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
+namespace lang = language;
+using detail::is_identifier;
+using detail::join_names;
+using detail::nearest;
+using doc::Node;
+
+const lang::Section& S(std::string_view id) { return lang::section(id); }
+
+// The key `name` of a section; a loader asking for a key the table lacks is a bug.
+const lang::Key& key_of(const lang::Section& s, const char* name) {
+  const lang::Key* k = s.find(name);
+  if (k == nullptr) {
+    throw std::logic_error(std::string("powershift: key '") + name + "' of section '" + s.id +
+                           "' is not in the language table");
   }
-  return prev[b.size()];
-}
-
-std::string nearest(const std::string& key, const std::vector<std::string>& options) {
-  std::string best;
-  std::size_t best_d = std::numeric_limits<std::size_t>::max();
-  for (const auto& o : options) {
-    const std::size_t d = edit_distance(key, o);
-    if (d < best_d) {
-      best_d = d;
-      best = o;
-    }
-  }
-  return best_d <= std::max<std::size_t>(2, key.size() / 3) ? best : std::string();
-}
-
-std::string join_names(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-bool is_identifier(const std::string& s) {
-  if (s.empty() || s.size() > 64 || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
+  return *k;
 }
 
 class Reader {
@@ -71,15 +54,15 @@ class Reader {
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;
 
-  void error(const YAML::Node& at, const std::string& path, const std::string& msg) {
+  void error(const Node& at, const std::string& path, const std::string& msg) {
     errors.push_back(make(at, path, msg, false));
   }
-  void warn(const YAML::Node& at, const std::string& path, const std::string& msg) {
+  void warn(const Node& at, const std::string& path, const std::string& msg) {
     warnings.push_back(make(at, path, msg, true));
   }
 
   // Checks a mapping's keys: duplicates and unknown keys (with the nearest valid one).
-  bool check_map(const YAML::Node& node, const std::string& path,
+  bool check_map(const Node& node, const std::string& path,
                  std::vector<std::string> allowed) {
     if (!node.IsMap()) {
       error(node, path, "expected a mapping, got " + kind(node));
@@ -108,6 +91,9 @@ class Reader {
     }
     return true;
   }
+  bool check_map(const Node& node, const std::string& path, const lang::Section& section) {
+    return check_map(node, path, section.names());
+  }
 
   static std::string child(const std::string& path, const std::string& key) {
     return path.empty() ? key : path + "." + key;
@@ -117,7 +103,7 @@ class Reader {
   }
 
   // Numbers: finite, in [lo, hi]. Returns false (and reports) on a problem.
-  bool number(const YAML::Node& node, const std::string& path, double& out, double lo, double hi,
+  bool number(const Node& node, const std::string& path, double& out, double lo, double hi,
               bool lo_open = false) {
     if (!node.IsScalar()) {
       error(node, path, "expected a number, got " + kind(node));
@@ -155,7 +141,7 @@ class Reader {
     return true;
   }
 
-  bool integer(const YAML::Node& node, const std::string& path, long long& out, long long lo,
+  bool integer(const Node& node, const std::string& path, long long& out, long long lo,
                long long hi) {
     if (!node.IsScalar()) {
       error(node, path, "expected an integer, got " + kind(node));
@@ -178,7 +164,7 @@ class Reader {
     return true;
   }
 
-  bool boolean(const YAML::Node& node, const std::string& path, bool& out) {
+  bool boolean(const Node& node, const std::string& path, bool& out) {
     if (node.IsScalar()) {
       const auto& t = node.Scalar();
       if (t == "true" || t == "True" || t == "TRUE") return out = true, true;
@@ -188,7 +174,7 @@ class Reader {
     return false;
   }
 
-  bool string(const YAML::Node& node, const std::string& path, std::string& out) {
+  bool string(const Node& node, const std::string& path, std::string& out) {
     if (!node.IsScalar()) {
       error(node, path, "expected a string, got " + kind(node));
       return false;
@@ -197,7 +183,7 @@ class Reader {
     return true;
   }
 
-  bool name(const YAML::Node& node, const std::string& path, std::string& out) {
+  bool name(const Node& node, const std::string& path, std::string& out) {
     if (!string(node, path, out)) return false;
     if (!is_identifier(out)) {
       error(node, path,
@@ -209,7 +195,7 @@ class Reader {
   }
 
   // Reference to a named entity.
-  int ref(const YAML::Node& node, const std::string& path,
+  int ref(const Node& node, const std::string& path,
           const std::unordered_map<std::string, int>& names, const std::string& what) {
     std::string s;
     if (!string(node, path, s)) return -1;
@@ -228,31 +214,28 @@ class Reader {
     return it->second;
   }
 
-  static std::string kind(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Null: return "nothing (null)";
-      case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Map: return "a mapping";
-      default: return "an undefined value";
+  static std::string kind(const Node& n) {
+    switch (n.kind()) {
+      case doc::Kind::Null: return "nothing (null)";
+      case doc::Kind::Scalar: return "'" + n.Scalar() + "'";
+      case doc::Kind::Sequence: return "a list";
+      case doc::Kind::Map: return "a mapping";
+      case doc::Kind::Undefined: break;
     }
+    return "an undefined value";
   }
 
   const std::string& file() const { return file_; }
   const Limits& limits() const { return limits_; }
 
  private:
-  Diagnostic make(const YAML::Node& at, const std::string& path, const std::string& msg,
+  Diagnostic make(const Node& at, const std::string& path, const std::string& msg,
                   bool warning) const {
     Diagnostic d;
-    d.file = file_;
-    if (at.IsDefined()) {
-      const auto m = at.Mark();
-      if (!m.is_null()) {
-        d.line = m.line + 1;
-        d.column = m.column + 1;
-      }
-    }
+    // A value inherited through `extends` or given by `--set` names where it came from.
+    d.file = at.file() != nullptr ? *at.file() : file_;
+    d.line = at.line();
+    d.column = at.column();
     d.path = path;
     d.message = msg;
     d.warning = warning;
@@ -263,13 +246,15 @@ class Reader {
   const Limits& limits_;
 };
 
-constexpr double kBig = std::numeric_limits<double>::max();
+// Whether a key is required: as the language table says, or decided by the caller where it
+// depends on other keys (lat/lon of on-map regions, scope/pace_days without a schedule).
+enum class Need { Table, Yes, No };
 
 // Reads `key` of `map` into out if present; reports if required and absent.
 template <class Fn>
-void field(Reader& rd, const YAML::Node& map, const std::string& path, const char* key,
+void field(Reader& rd, const Node& map, const std::string& path, const char* key,
            bool required, Fn&& fn) {
-  const YAML::Node n = map[key];
+  const Node n = map[key];
   if (!n.IsDefined() || (n.IsNull() && !required)) {
     if (required) rd.error(map, Reader::child(path, key), "required key '" + std::string(key) + "' is missing");
     return;
@@ -277,23 +262,58 @@ void field(Reader& rd, const YAML::Node& map, const std::string& path, const cha
   fn(n, Reader::child(path, key));
 }
 
-void num(Reader& rd, const YAML::Node& map, const std::string& path, const char* key, double& out,
-         double lo, double hi, bool required = false, bool lo_open = false) {
-  field(rd, map, path, key, required,
-        [&](const YAML::Node& n, const std::string& p) { rd.number(n, p, out, lo, hi, lo_open); });
-}
+bool needed(const lang::Key& k, Need need) { return need == Need::Table ? k.required : need == Need::Yes; }
 
-void integer(Reader& rd, const YAML::Node& map, const std::string& path, const char* key, int& out,
-             long long lo, long long hi, bool required = false) {
-  field(rd, map, path, key, required, [&](const YAML::Node& n, const std::string& p) {
-    long long v = 0;
-    if (rd.integer(n, p, v, lo, hi)) out = static_cast<int>(v);
+// A number with the range of the language table; `hi` overrides the table's maximum where it
+// depends on the scenario (event days within the horizon).
+void num(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path, const char* key,
+         double& out, Need need = Need::Table, double hi = std::numeric_limits<double>::quiet_NaN()) {
+  const lang::Key& k = key_of(sec, key);
+  const double max = std::isnan(hi) ? k.maximum : hi;
+  field(rd, map, path, key, needed(k, need), [&](const Node& n, const std::string& p) {
+    rd.number(n, p, out, k.minimum, max, k.exclusive_minimum);
   });
 }
 
-void flag(Reader& rd, const YAML::Node& map, const std::string& path, const char* key, bool& out) {
-  field(rd, map, path, key, false,
-        [&](const YAML::Node& n, const std::string& p) { rd.boolean(n, p, out); });
+// An integer with the range of the language table; `hi` overrides the maximum (run limits).
+void integer(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path,
+             const char* key, int& out, long long hi = std::numeric_limits<long long>::min()) {
+  const lang::Key& k = key_of(sec, key);
+  const long long max = hi == std::numeric_limits<long long>::min() ? k.int_maximum : hi;
+  field(rd, map, path, key, k.required, [&](const Node& n, const std::string& p) {
+    long long v = 0;
+    if (rd.integer(n, p, v, k.int_minimum, max)) out = static_cast<int>(v);
+  });
+}
+
+void flag(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path, const char* key,
+          bool& out) {
+  const lang::Key& k = key_of(sec, key);
+  field(rd, map, path, key, k.required,
+        [&](const Node& n, const std::string& p) { rd.boolean(n, p, out); });
+}
+
+// One of the key's choices (language table); "" when absent or not one of them. `quote`: quote
+// the choices in the message (as the messages have always read for law and kind).
+std::string choice(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path, const char* key,
+                   bool quote) {
+  const lang::Key& k = key_of(sec, key);
+  std::string out;
+  field(rd, map, path, key, k.required, [&](const Node& n, const std::string& p) {
+    std::string s;
+    if (!rd.string(n, p, s)) return;
+    const auto it = std::find(k.choices.begin(), k.choices.end(), s);
+    if (it != k.choices.end()) {
+      out = s;
+      return;
+    }
+    std::string options;
+    for (std::size_t i = 0; i < k.choices.size(); ++i) {
+      options += (i == 0 ? "" : i + 1 == k.choices.size() ? " or " : ", ") + (quote ? "'" + k.choices[i] + "'" : k.choices[i]);
+    }
+    rd.error(n, p, "must be " + options + ", got '" + s + "'");
+  });
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,17 +322,12 @@ class ScenarioParser {
  public:
   ScenarioParser(Reader& rd, ScenarioSpec& spec) : rd_(rd), spec_(spec) {}
 
-  void parse(const YAML::Node& root) {
-    if (!rd_.check_map(root, "",
-                       {"name", "description", "run", "model", "regions", "edges", "exits",
-                        "unit_types", "actors", "relations", "sponsors", "garrisons", "events",
-                        "outputs"})) {
-      return;
-    }
-    field(rd_, root, "", "name", true, [&](const YAML::Node& n, const std::string& p) {
+  void parse(const Node& root) {
+    if (!rd_.check_map(root, "", S("root"))) return;
+    field(rd_, root, "", "name", true, [&](const Node& n, const std::string& p) {
       rd_.name(n, p, spec_.name);
     });
-    field(rd_, root, "", "description", false, [&](const YAML::Node& n, const std::string& p) {
+    field(rd_, root, "", "description", false, [&](const Node& n, const std::string& p) {
       rd_.string(n, p, spec_.description);
     });
     parse_run(root["run"]);
@@ -332,14 +347,15 @@ class ScenarioParser {
   }
 
  private:
-  void parse_run(const YAML::Node& n) {
+  void parse_run(const Node& n) {
     if (!n.IsDefined() || n.IsNull()) return;
     const std::string p = "run";
-    if (!rd_.check_map(n, p, {"steps", "dt", "start_date", "seed", "replicates", "unit_size"})) return;
+    const auto& sec = S("run");
+    if (!rd_.check_map(n, p, sec)) return;
     auto& r = spec_.run;
-    integer(rd_, n, p, "steps", r.steps, 1, rd_.limits().max_steps);
-    num(rd_, n, p, "dt", r.dt, 0.0, 30.0, false, true);
-    field(rd_, n, p, "start_date", false, [&](const YAML::Node& v, const std::string& fp) {
+    integer(rd_, sec, n, p, "steps", r.steps, rd_.limits().max_steps);
+    num(rd_, sec, n, p, "dt", r.dt);
+    field(rd_, n, p, "start_date", false, [&](const Node& v, const std::string& fp) {
       std::string s;
       if (!rd_.string(v, fp, s)) return;
       int y = 0, m = 0, d = 0;
@@ -353,100 +369,102 @@ class ScenarioParser {
       }
       r.start_date = s;
     });
-    field(rd_, n, p, "seed", false, [&](const YAML::Node& v, const std::string& fp) {
+    field(rd_, n, p, "seed", false, [&](const Node& v, const std::string& fp) {
       long long s = 0;
-      if (rd_.integer(v, fp, s, 0, std::numeric_limits<long long>::max())) r.seed = static_cast<std::uint64_t>(s);
+      const auto& k = key_of(sec, "seed");
+      if (rd_.integer(v, fp, s, k.int_minimum, k.int_maximum)) r.seed = static_cast<std::uint64_t>(s);
     });
-    integer(rd_, n, p, "replicates", r.replicates, 1, rd_.limits().max_replicates);
-    num(rd_, n, p, "unit_size", r.unit_size, 0.0, 1e9, false, true);
+    integer(rd_, sec, n, p, "replicates", r.replicates, rd_.limits().max_replicates);
+    num(rd_, sec, n, p, "unit_size", r.unit_size);
   }
 
-  void parse_model(const YAML::Node& n) {
+  void parse_model(const Node& n) {
     if (!n.IsDefined() || n.IsNull()) return;
     const std::string p = "model";
-    if (!rd_.check_map(n, p, {"combat", "control", "decide", "morale", "economy", "relations", "value_weights"})) return;
+    if (!rd_.check_map(n, p, S("model"))) return;
     auto& m = spec_.params;
-    auto section = [&](const char* key, std::vector<std::string> keys, auto&& body) {
-      const YAML::Node s = n[key];
+    auto section = [&](const char* key, auto&& body) {
+      const Node s = n[key];
       if (!s.IsDefined() || s.IsNull()) return;
       const std::string sp = Reader::child(p, key);
-      if (rd_.check_map(s, sp, std::move(keys))) body(s, sp);
+      const auto& sec = S(sp);
+      if (rd_.check_map(s, sp, sec)) body(sec, s, sp);
     };
-    section("combat", {"alpha", "intensity", "s_ref", "noise", "fight_threshold", "accept", "leak"},
-            [&](const YAML::Node& s, const std::string& sp) {
+    section("combat",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
               auto& c = m.combat;
-              num(rd_, s, sp, "alpha", c.alpha, 0, 100);
-              num(rd_, s, sp, "intensity", c.intensity, 0, 1);
-              num(rd_, s, sp, "s_ref", c.s_ref, 0, 1e12, false, true);
-              num(rd_, s, sp, "noise", c.noise, 0, 5);
-              num(rd_, s, sp, "fight_threshold", c.fight_threshold, 0, 1);
-              num(rd_, s, sp, "accept", c.accept, 0, 1);
-              num(rd_, s, sp, "leak", c.leak, 0, 1);
+              num(rd_, sec, s, sp, "alpha", c.alpha);
+              num(rd_, sec, s, sp, "intensity", c.intensity);
+              num(rd_, sec, s, sp, "s_ref", c.s_ref);
+              num(rd_, sec, s, sp, "noise", c.noise);
+              num(rd_, sec, s, sp, "fight_threshold", c.fight_threshold);
+              num(rd_, sec, s, sp, "accept", c.accept);
+              num(rd_, sec, s, sp, "leak", c.leak);
             });
-    section("control", {"gamma", "theta", "zeta", "sigma", "zeta_support", "harm", "alliance_threshold"},
-            [&](const YAML::Node& s, const std::string& sp) {
+    section("control",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
               auto& c = m.control;
-              num(rd_, s, sp, "gamma", c.gamma, 0, 16, false, true);
-              num(rd_, s, sp, "theta", c.theta, 0, 1);
-              num(rd_, s, sp, "zeta", c.zeta, 0, 1);
-              num(rd_, s, sp, "sigma", c.sigma, 0, 100);
-              num(rd_, s, sp, "zeta_support", c.zeta_support, 0, 1);
-              num(rd_, s, sp, "harm", c.harm, 0, 1e6);
-              num(rd_, s, sp, "alliance_threshold", c.alliance_threshold, -1, 1);
+              num(rd_, sec, s, sp, "gamma", c.gamma);
+              num(rd_, sec, s, sp, "theta", c.theta);
+              num(rd_, sec, s, sp, "zeta", c.zeta);
+              num(rd_, sec, s, sp, "sigma", c.sigma);
+              num(rd_, sec, s, sp, "zeta_support", c.zeta_support);
+              num(rd_, sec, s, sp, "harm", c.harm);
+              num(rd_, sec, s, sp, "alliance_threshold", c.alliance_threshold);
             });
-    section("decide", {"h_ref", "max_exchanges", "move_cost", "beta_scale", "k_cost", "k_risk"},
-            [&](const YAML::Node& s, const std::string& sp) {
+    section("decide",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
               auto& d = m.decide;
-              num(rd_, s, sp, "h_ref", d.h_ref, 0, 1e9, false, true);
-              integer(rd_, s, sp, "max_exchanges", d.max_exchanges, 0, 10000);
-              num(rd_, s, sp, "move_cost", d.move_cost, 0, 1e6);
-              num(rd_, s, sp, "beta_scale", d.beta_scale, 0, 1e6, false, true);
-              num(rd_, s, sp, "k_cost", d.k_cost, 0, 1e6);
-              num(rd_, s, sp, "k_risk", d.k_risk, 0, 1);
+              num(rd_, sec, s, sp, "h_ref", d.h_ref);
+              integer(rd_, sec, s, sp, "max_exchanges", d.max_exchanges);
+              num(rd_, sec, s, sp, "move_cost", d.move_cost);
+              num(rd_, sec, s, sp, "beta_scale", d.beta_scale);
+              num(rd_, sec, s, sp, "k_cost", d.k_cost);
+              num(rd_, sec, s, sp, "k_risk", d.k_risk);
             });
-    section("morale", {"kappa", "recovery", "break_threshold", "p_retreat", "p_disband"},
-            [&](const YAML::Node& s, const std::string& sp) {
+    section("morale",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
               auto& o = m.morale;
-              num(rd_, s, sp, "kappa", o.kappa, 0, 1e6);
-              num(rd_, s, sp, "recovery", o.recovery, 0, 1);
-              num(rd_, s, sp, "break_threshold", o.break_threshold, -1, 1);
-              num(rd_, s, sp, "p_retreat", o.p_retreat, 0, 1);
-              num(rd_, s, sp, "p_disband", o.p_disband, 0, 1);
+              num(rd_, sec, s, sp, "kappa", o.kappa);
+              num(rd_, sec, s, sp, "recovery", o.recovery);
+              num(rd_, sec, s, sp, "break_threshold", o.break_threshold);
+              num(rd_, sec, s, sp, "p_retreat", o.p_retreat);
+              num(rd_, sec, s, sp, "p_disband", o.p_disband);
               if (o.p_retreat + o.p_disband > 1.0 + 1e-12) {
                 rd_.error(s, sp, "p_retreat + p_disband must be <= 1");
               }
             });
-    section("economy", {"budget_days", "d_ref", "territory_fraction", "tau_budget", "recruit_rate", "recruit_cost", "demob_rate"},
-            [&](const YAML::Node& s, const std::string& sp) {
+    section("economy",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
               auto& e = m.economy;
-              num(rd_, s, sp, "budget_days", e.budget_days, 0, 1e6);
-              num(rd_, s, sp, "d_ref", e.d_ref, 0, 1e9, false, true);
-              num(rd_, s, sp, "territory_fraction", e.territory_fraction, 0, 1);
-              num(rd_, s, sp, "tau_budget", e.tau_budget, 0, 1e6, false, true);
-              num(rd_, s, sp, "recruit_rate", e.recruit_rate, 0, 1);
-              num(rd_, s, sp, "recruit_cost", e.recruit_cost, 0, 1e9, false, true);
-              num(rd_, s, sp, "demob_rate", e.demob_rate, 0, 1);
+              num(rd_, sec, s, sp, "budget_days", e.budget_days);
+              num(rd_, sec, s, sp, "d_ref", e.d_ref);
+              num(rd_, sec, s, sp, "territory_fraction", e.territory_fraction);
+              num(rd_, sec, s, sp, "tau_budget", e.tau_budget);
+              num(rd_, sec, s, sp, "recruit_rate", e.recruit_rate);
+              num(rd_, sec, s, sp, "recruit_cost", e.recruit_cost);
+              num(rd_, sec, s, sp, "demob_rate", e.demob_rate);
             });
-    section("relations", {"enabled", "threat_rate", "clash_rate"},
-            [&](const YAML::Node& s, const std::string& sp) {
-              flag(rd_, s, sp, "enabled", m.relations.enabled);
-              num(rd_, s, sp, "threat_rate", m.relations.threat_rate, 0, 1);
-              num(rd_, s, sp, "clash_rate", m.relations.clash_rate, 0, 100);
+    section("relations",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+              flag(rd_, sec, s, sp, "enabled", m.relations.enabled);
+              num(rd_, sec, s, sp, "threat_rate", m.relations.threat_rate);
+              num(rd_, sec, s, sp, "clash_rate", m.relations.clash_rate);
             });
-    section("value_weights", {"capital", "port", "airbase", "oil", "border"},
-            [&](const YAML::Node& s, const std::string& sp) {
+    section("value_weights",
+            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
               auto& v = m.value_weights;
-              num(rd_, s, sp, "capital", v.capital, 0, 1e6);
-              num(rd_, s, sp, "port", v.port, 0, 1e6);
-              num(rd_, s, sp, "airbase", v.airbase, 0, 1e6);
-              num(rd_, s, sp, "oil", v.oil, 0, 1e6);
-              num(rd_, s, sp, "border", v.border, 0, 1e6);
+              num(rd_, sec, s, sp, "capital", v.capital);
+              num(rd_, sec, s, sp, "port", v.port);
+              num(rd_, sec, s, sp, "airbase", v.airbase);
+              num(rd_, sec, s, sp, "oil", v.oil);
+              num(rd_, sec, s, sp, "border", v.border);
             });
   }
 
-  bool list(const YAML::Node& n, const std::string& path, bool required, std::size_t max) {
+  bool list(const Node& n, const std::string& path, bool required, std::size_t max) {
     if (!n.IsDefined() || n.IsNull()) {
-      if (required) rd_.error(n.IsDefined() ? n : YAML::Node(), path, "required list is missing or empty");
+      if (required) rd_.error(n.IsDefined() ? n : Node(), path, "required list is missing or empty");
       return false;
     }
     if (!n.IsSequence()) {
@@ -464,43 +482,45 @@ class ScenarioParser {
     return true;
   }
 
-  void parse_regions(const YAML::Node& root) {
-    const YAML::Node n = root["regions"];
+  void parse_regions(const Node& root) {
+    const Node n = root["regions"];
     if (!n.IsDefined()) {
       rd_.error(root, "regions", "required key 'regions' is missing");
       return;
     }
     if (!list(n, "regions", true, static_cast<std::size_t>(rd_.limits().max_regions))) return;
+    const auto& sec = S("region");
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node r = n[i];
+      const Node r = n[i];
       const std::string p = Reader::index("regions", i);
       RegionSpec reg;
-      if (!rd_.check_map(r, p, {"name", "lat", "lon", "population", "terrain", "value", "offmap"})) {
+      if (!rd_.check_map(r, p, sec)) {
         spec_.regions.push_back(reg);
         continue;
       }
-      field(rd_, r, p, "name", true, [&](const YAML::Node& v, const std::string& fp) {
+      field(rd_, r, p, "name", true, [&](const Node& v, const std::string& fp) {
         if (rd_.name(v, fp, reg.name) && !region_ix_.emplace(reg.name, static_cast<int>(i)).second) {
           rd_.error(v, fp, "duplicate region name '" + reg.name + "'");
         }
       });
-      flag(rd_, r, p, "offmap", reg.offmap);
-      num(rd_, r, p, "lat", reg.lat, -90, 90, !reg.offmap);
-      num(rd_, r, p, "lon", reg.lon, -180, 180, !reg.offmap);
-      num(rd_, r, p, "population", reg.population, 0, 1e10);
-      num(rd_, r, p, "terrain", reg.terrain, 1, 100);
-      field(rd_, r, p, "value", false, [&](const YAML::Node& v, const std::string& fp) {
-        if (!rd_.check_map(v, fp, {"capital", "port", "airbase", "oil", "border"})) return;
+      flag(rd_, sec, r, p, "offmap", reg.offmap);
+      num(rd_, sec, r, p, "lat", reg.lat, reg.offmap ? Need::No : Need::Yes);
+      num(rd_, sec, r, p, "lon", reg.lon, reg.offmap ? Need::No : Need::Yes);
+      num(rd_, sec, r, p, "population", reg.population);
+      num(rd_, sec, r, p, "terrain", reg.terrain);
+      field(rd_, r, p, "value", false, [&](const Node& v, const std::string& fp) {
+        const auto& vsec = S("region.value");
+        if (!rd_.check_map(v, fp, vsec)) return;
         const char* comps[] = {"capital", "port", "airbase", "oil", "border"};
-        for (int c = 0; c < kValueComponents; ++c) num(rd_, v, fp, comps[c], reg.value[c], 0, 1e6);
+        for (int c = 0; c < kValueComponents; ++c) num(rd_, vsec, v, fp, comps[c], reg.value[c]);
       });
       spec_.regions.push_back(reg);
       region_nodes_.push_back(r);
     }
   }
 
-  void parse_unit_types(const YAML::Node& root) {
-    const YAML::Node n = root["unit_types"];
+  void parse_unit_types(const Node& root) {
+    const Node n = root["unit_types"];
     if (!n.IsDefined() || n.IsNull()) {
       rd_.error(root, "unit_types", "required key 'unit_types' is missing");
       return;
@@ -513,41 +533,38 @@ class ScenarioParser {
       rd_.error(n, "unit_types", "too many unit types (limit " + std::to_string(rd_.limits().max_unit_types) + ")");
       return;
     }
+    const auto& sec = S("unit_type");
     for (const auto& kv : n) {
       UnitTypeSpec t;
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
       const std::string p = Reader::child("unit_types", key);
+      if (annotation(kv, p)) continue;
       if (!rd_.name(kv.first, p, t.name)) continue;
       if (!type_ix_.emplace(t.name, static_cast<int>(spec_.unit_types.size())).second) {
         rd_.error(kv.first, p, "duplicate unit type '" + t.name + "'");
         continue;
       }
-      const YAML::Node v = kv.second;
-      if (rd_.check_map(v, p, {"attack", "defence", "lambda_km", "range_km", "speed_km_day", "upkeep",
-                               "holds_ground", "law", "declines"})) {
-        num(rd_, v, p, "attack", t.attack, 0, 1e6);
-        num(rd_, v, p, "defence", t.defence, 0, 1e6);
-        num(rd_, v, p, "lambda_km", t.lambda_km, 0, 1e5, false, true);
-        num(rd_, v, p, "range_km", t.range_km, 0, 1e5);
-        num(rd_, v, p, "speed_km_day", t.speed_km_day, 0, 1e5, false, true);
-        num(rd_, v, p, "upkeep", t.upkeep, 0, 1e6);
-        flag(rd_, v, p, "holds_ground", t.holds_ground);
-        flag(rd_, v, p, "declines", t.declines);
-        field(rd_, v, p, "law", false, [&](const YAML::Node& lv, const std::string& fp) {
-          std::string s;
-          if (!rd_.string(lv, fp, s)) return;
-          if (s == "square") t.law = AttritionLaw::Square;
-          else if (s == "linear") t.law = AttritionLaw::Linear;
-          else rd_.error(lv, fp, "must be 'square' or 'linear', got '" + s + "'");
-        });
+      const Node v = kv.second;
+      if (rd_.check_map(v, p, sec)) {
+        num(rd_, sec, v, p, "attack", t.attack);
+        num(rd_, sec, v, p, "defence", t.defence);
+        num(rd_, sec, v, p, "lambda_km", t.lambda_km);
+        num(rd_, sec, v, p, "range_km", t.range_km);
+        num(rd_, sec, v, p, "speed_km_day", t.speed_km_day);
+        num(rd_, sec, v, p, "upkeep", t.upkeep);
+        flag(rd_, sec, v, p, "holds_ground", t.holds_ground);
+        flag(rd_, sec, v, p, "declines", t.declines);
+        const std::string law = choice(rd_, sec, v, p, "law", true);
+        if (law == "square") t.law = AttritionLaw::Square;
+        else if (law == "linear") t.law = AttritionLaw::Linear;
       }
       spec_.unit_types.push_back(t);
     }
     if (spec_.unit_types.empty()) rd_.error(n, "unit_types", "must define at least one unit type");
   }
 
-  void collect_actor_names(const YAML::Node& root) {
-    const YAML::Node n = root["actors"];
+  void collect_actor_names(const Node& root) {
+    const Node n = root["actors"];
     if (!n.IsDefined() || n.IsNull()) {
       rd_.error(root, "actors", "required key 'actors' is missing");
       return;
@@ -563,6 +580,7 @@ class ScenarioParser {
     for (const auto& kv : n) {
       std::string name;
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
+      if (lang::is_annotation(key)) continue;  // checked in parse_actors
       if (!rd_.name(kv.first, Reader::child("actors", key), name)) continue;
       if (!actor_ix_.emplace(name, static_cast<int>(actor_ix_.size())).second) {
         rd_.error(kv.first, Reader::child("actors", key), "duplicate actor '" + name + "'");
@@ -571,22 +589,31 @@ class ScenarioParser {
     if (actor_ix_.empty()) rd_.error(n, "actors", "must define at least one actor");
   }
 
-  int region(const YAML::Node& n, const std::string& p) { return rd_.ref(n, p, region_ix_, "region"); }
-  int actor(const YAML::Node& n, const std::string& p) { return rd_.ref(n, p, actor_ix_, "actor"); }
-  int type(const YAML::Node& n, const std::string& p) { return rd_.ref(n, p, type_ix_, "unit type"); }
+  // A `source` or `note` entry in a mapping of names (actors, unit types): skipped, but it must
+  // be a string.
+  bool annotation(const std::pair<Node, Node>& kv, const std::string& p) {
+    if (!kv.first.IsScalar() || !lang::is_annotation(kv.first.Scalar())) return false;
+    if (!kv.second.IsScalar()) rd_.error(kv.second, p, "must be a string");
+    return true;
+  }
+
+  int region(const Node& n, const std::string& p) { return rd_.ref(n, p, region_ix_, "region"); }
+  int actor(const Node& n, const std::string& p) { return rd_.ref(n, p, actor_ix_, "actor"); }
+  int type(const Node& n, const std::string& p) { return rd_.ref(n, p, type_ix_, "unit type"); }
   bool onmap(int r) const { return r >= 0 && r < static_cast<int>(spec_.regions.size()) && !spec_.regions[r].offmap; }
 
-  void parse_edges(const YAML::Node& n) {
+  void parse_edges(const Node& n) {
     if (!list(n, "edges", false, 1u << 22)) return;
+    const auto& sec = S("edge");
     std::set<std::pair<int, int>> seen;
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node e = n[i];
+      const Node e = n[i];
       const std::string p = Reader::index("edges", i);
-      if (!rd_.check_map(e, p, {"a", "b", "km"})) continue;
+      if (!rd_.check_map(e, p, sec)) continue;
       EdgeSpec edge;
-      field(rd_, e, p, "a", true, [&](const YAML::Node& v, const std::string& fp) { edge.a = region(v, fp); });
-      field(rd_, e, p, "b", true, [&](const YAML::Node& v, const std::string& fp) { edge.b = region(v, fp); });
-      num(rd_, e, p, "km", edge.km, 0, 1e5);
+      field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { edge.a = region(v, fp); });
+      field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { edge.b = region(v, fp); });
+      num(rd_, sec, e, p, "km", edge.km);
       if (edge.a < 0 || edge.b < 0) continue;
       if (edge.a == edge.b) rd_.error(e, p, "an edge must join two different regions");
       else if (!onmap(edge.a) || !onmap(edge.b)) rd_.error(e, p, "edges join on-map regions; use 'exits' to reach an off-map region");
@@ -595,36 +622,33 @@ class ScenarioParser {
     }
   }
 
-  void parse_exits(const YAML::Node& n) {
+  void parse_exits(const Node& n) {
     if (!list(n, "exits", false, 1u << 16)) return;
+    const auto& sec = S("exit");
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node e = n[i];
+      const Node e = n[i];
       const std::string p = Reader::index("exits", i);
-      if (!rd_.check_map(e, p, {"from", "to", "capacity", "km", "mode"})) continue;
+      if (!rd_.check_map(e, p, sec)) continue;
       ExitSpec x;
-      field(rd_, e, p, "from", true, [&](const YAML::Node& v, const std::string& fp) {
+      field(rd_, e, p, "from", true, [&](const Node& v, const std::string& fp) {
         x.from = region(v, fp);
         if (x.from >= 0 && !onmap(x.from)) rd_.error(v, fp, "an exit starts in an on-map region");
       });
-      field(rd_, e, p, "to", true, [&](const YAML::Node& v, const std::string& fp) {
+      field(rd_, e, p, "to", true, [&](const Node& v, const std::string& fp) {
         x.to = region(v, fp);
         if (x.to >= 0 && onmap(x.to)) rd_.error(v, fp, "an exit leads to an off-map region (set offmap: true on it)");
       });
-      num(rd_, e, p, "capacity", x.capacity, 0, 1e9, true, true);
-      num(rd_, e, p, "km", x.km, 0, 1e5);
-      field(rd_, e, p, "mode", false, [&](const YAML::Node& v, const std::string& fp) {
-        rd_.string(v, fp, x.mode);
-        if (x.mode != "airlift" && x.mode != "sealift" && x.mode != "road") {
-          rd_.error(v, fp, "must be airlift, sealift or road, got '" + x.mode + "'");
-        }
-      });
+      num(rd_, sec, e, p, "capacity", x.capacity);
+      num(rd_, sec, e, p, "km", x.km);
+      x.mode = choice(rd_, sec, e, p, "mode", false);
       if (x.from >= 0 && x.to >= 0) spec_.exits.push_back(x);
     }
   }
 
   // region -> number mapping (salience, control, support), with optional `default`.
-  void region_values(const YAML::Node& n, const std::string& p, std::vector<double>& out,
-                     bool allow_default) {
+  void region_values(const Node& n, const std::string& p, std::vector<double>& out,
+                     const lang::Key& k) {
+    const bool allow_default = k.allow_default;
     if (!n.IsMap()) {
       rd_.error(n, p, "expected a mapping of region to value, got " + Reader::kind(n));
       return;
@@ -640,7 +664,7 @@ class ScenarioParser {
       if (key == "source" || key == "note") continue;
       double v = 0.0;
       if (allow_default && key == "default") {
-        if (rd_.number(kv.second, fp, v, 0, 1)) {
+        if (rd_.number(kv.second, fp, v, k.minimum, k.maximum)) {
           for (std::size_t r = 0; r < out.size(); ++r) {
             if (!n[spec_.regions[r].name].IsDefined()) out[r] = v;
           }
@@ -649,74 +673,69 @@ class ScenarioParser {
       }
       const int r = region(kv.first, fp);
       if (r < 0) continue;
-      if (rd_.number(kv.second, fp, v, 0, 1)) out[r] = v;
+      if (rd_.number(kv.second, fp, v, k.minimum, k.maximum)) out[r] = v;
     }
   }
 
-  void parse_actors(const YAML::Node& n) {
+  void parse_actors(const Node& n) {
     if (!n.IsDefined() || !n.IsMap()) return;
     const auto R = spec_.regions.size();
+    const auto& sec = S("actor");
+    const auto& fsec = S("force");
     double total_units = 0.0;
     for (const auto& kv : n) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
       const std::string p = Reader::child("actors", key);
+      if (annotation(kv, p)) continue;
       ActorSpec a;
       a.name = key;
       a.salience.assign(R, 0.0);
       a.control.assign(R, 0.0);
       a.support.assign(R, 0.0);
-      const YAML::Node v = kv.second;
-      if (!rd_.check_map(v, p, {"kind", "home", "recruit_type", "aggressiveness", "risk_aversion",
-                                "cost_sensitivity", "rationality", "decision_interval", "quality",
-                                "budget", "income", "salience", "control", "support", "forces"})) {
+      const Node v = kv.second;
+      if (!rd_.check_map(v, p, sec)) {
         spec_.actors.push_back(a);
         continue;
       }
-      field(rd_, v, p, "kind", true, [&](const YAML::Node& x, const std::string& fp) {
-        std::string s;
-        if (!rd_.string(x, fp, s)) return;
-        if (s == "state") a.is_state = true;
-        else if (s == "non_state") a.is_state = false;
-        else rd_.error(x, fp, "must be 'state' or 'non_state', got '" + s + "'");
-      });
-      field(rd_, v, p, "home", true, [&](const YAML::Node& x, const std::string& fp) { a.home = region(x, fp); });
-      field(rd_, v, p, "recruit_type", false, [&](const YAML::Node& x, const std::string& fp) {
+      a.is_state = choice(rd_, sec, v, p, "kind", true) == "state";
+      field(rd_, v, p, "home", true, [&](const Node& x, const std::string& fp) { a.home = region(x, fp); });
+      field(rd_, v, p, "recruit_type", false, [&](const Node& x, const std::string& fp) {
         a.recruit_type = type(x, fp);
       });
       if (a.recruit_type < 0) a.recruit_type = 0;
-      num(rd_, v, p, "aggressiveness", a.aggressiveness, 0, 1);
-      num(rd_, v, p, "risk_aversion", a.risk_aversion, 0, 1);
-      num(rd_, v, p, "cost_sensitivity", a.cost_sensitivity, 0, 1);
-      num(rd_, v, p, "rationality", a.rationality, 0, 1e6, false, true);
-      integer(rd_, v, p, "decision_interval", a.decision_interval, 1, 3650);
-      num(rd_, v, p, "quality", a.quality, 0, 1e3, false, true);
-      num(rd_, v, p, "budget", a.budget, 0, 1e15);
-      num(rd_, v, p, "income", a.income, 0, 1e15);
-      field(rd_, v, p, "salience", false, [&](const YAML::Node& x, const std::string& fp) {
-        region_values(x, fp, a.salience, true);
+      num(rd_, sec, v, p, "aggressiveness", a.aggressiveness);
+      num(rd_, sec, v, p, "risk_aversion", a.risk_aversion);
+      num(rd_, sec, v, p, "cost_sensitivity", a.cost_sensitivity);
+      num(rd_, sec, v, p, "rationality", a.rationality);
+      integer(rd_, sec, v, p, "decision_interval", a.decision_interval);
+      num(rd_, sec, v, p, "quality", a.quality);
+      num(rd_, sec, v, p, "budget", a.budget);
+      num(rd_, sec, v, p, "income", a.income);
+      field(rd_, v, p, "salience", false, [&](const Node& x, const std::string& fp) {
+        region_values(x, fp, a.salience, key_of(sec, "salience"));
       });
-      field(rd_, v, p, "control", false, [&](const YAML::Node& x, const std::string& fp) {
-        region_values(x, fp, a.control, false);
+      field(rd_, v, p, "control", false, [&](const Node& x, const std::string& fp) {
+        region_values(x, fp, a.control, key_of(sec, "control"));
       });
       bool support_given = false;
-      field(rd_, v, p, "support", false, [&](const YAML::Node& x, const std::string& fp) {
+      field(rd_, v, p, "support", false, [&](const Node& x, const std::string& fp) {
         support_given = true;
-        region_values(x, fp, a.support, false);
+        region_values(x, fp, a.support, key_of(sec, "support"));
       });
       if (!support_given) a.support = a.control;
-      field(rd_, v, p, "forces", false, [&](const YAML::Node& fl, const std::string& fp) {
+      field(rd_, v, p, "forces", false, [&](const Node& fl, const std::string& fp) {
         if (!list(fl, fp, false, 1u << 20)) return;
         for (std::size_t i = 0; i < fl.size(); ++i) {
-          const YAML::Node f = fl[i];
+          const Node f = fl[i];
           const std::string ip = Reader::index(fp, i);
-          if (!rd_.check_map(f, ip, {"type", "region", "strength"})) continue;
+          if (!rd_.check_map(f, ip, fsec)) continue;
           ForceSpec force;
-          field(rd_, f, ip, "type", true, [&](const YAML::Node& x, const std::string& xp) { force.type = type(x, xp); });
-          field(rd_, f, ip, "region", true, [&](const YAML::Node& x, const std::string& xp) {
+          field(rd_, f, ip, "type", true, [&](const Node& x, const std::string& xp) { force.type = type(x, xp); });
+          field(rd_, f, ip, "region", true, [&](const Node& x, const std::string& xp) {
             force.region = region(x, xp);
             if (force.region >= 0 && !onmap(force.region)) rd_.error(x, xp, "forces start in an on-map region");
           });
-          num(rd_, f, ip, "strength", force.strength, 0, 1e9, true);
+          num(rd_, fsec, f, ip, "strength", force.strength);
           total_units += std::ceil(force.strength / spec_.run.unit_size);
           if (force.type >= 0 && force.region >= 0) a.forces.push_back(force);
         }
@@ -731,17 +750,18 @@ class ScenarioParser {
     }
   }
 
-  void parse_relations(const YAML::Node& n) {
+  void parse_relations(const Node& n) {
     if (!list(n, "relations", false, 1u << 16)) return;
+    const auto& sec = S("relation");
     std::set<std::pair<int, int>> seen;
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node e = n[i];
+      const Node e = n[i];
       const std::string p = Reader::index("relations", i);
-      if (!rd_.check_map(e, p, {"a", "b", "value"})) continue;
+      if (!rd_.check_map(e, p, sec)) continue;
       RelationSpec rel;
-      field(rd_, e, p, "a", true, [&](const YAML::Node& v, const std::string& fp) { rel.a = actor(v, fp); });
-      field(rd_, e, p, "b", true, [&](const YAML::Node& v, const std::string& fp) { rel.b = actor(v, fp); });
-      num(rd_, e, p, "value", rel.value, -1, 1, true);
+      field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { rel.a = actor(v, fp); });
+      field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { rel.b = actor(v, fp); });
+      num(rd_, sec, e, p, "value", rel.value);
       if (rel.a < 0 || rel.b < 0) continue;
       if (rel.a == rel.b) rd_.error(e, p, "a relation joins two different actors");
       else if (!seen.emplace(std::min(rel.a, rel.b), std::max(rel.a, rel.b)).second) rd_.error(e, p, "duplicate relation for this pair");
@@ -749,16 +769,17 @@ class ScenarioParser {
     }
   }
 
-  void parse_sponsors(const YAML::Node& n) {
+  void parse_sponsors(const Node& n) {
     if (!list(n, "sponsors", false, 1u << 16)) return;
+    const auto& sec = S("sponsor");
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node e = n[i];
+      const Node e = n[i];
       const std::string p = Reader::index("sponsors", i);
-      if (!rd_.check_map(e, p, {"sponsor", "client", "fraction"})) continue;
+      if (!rd_.check_map(e, p, sec)) continue;
       SponsorSpec s;
-      field(rd_, e, p, "sponsor", true, [&](const YAML::Node& v, const std::string& fp) { s.sponsor = actor(v, fp); });
-      field(rd_, e, p, "client", true, [&](const YAML::Node& v, const std::string& fp) { s.client = actor(v, fp); });
-      num(rd_, e, p, "fraction", s.fraction, 0, 1, true);
+      field(rd_, e, p, "sponsor", true, [&](const Node& v, const std::string& fp) { s.sponsor = actor(v, fp); });
+      field(rd_, e, p, "client", true, [&](const Node& v, const std::string& fp) { s.client = actor(v, fp); });
+      num(rd_, sec, e, p, "fraction", s.fraction);
       if (s.sponsor >= 0 && s.client >= 0) {
         if (s.sponsor == s.client) rd_.error(e, p, "an actor cannot sponsor itself");
         else spec_.sponsors.push_back(s);
@@ -766,7 +787,7 @@ class ScenarioParser {
     }
   }
 
-  void region_list(const YAML::Node& n, const std::string& p, std::vector<int>& out) {
+  void region_list(const Node& n, const std::string& p, std::vector<int>& out) {
     if (!n.IsSequence()) {
       rd_.error(n, p, "expected a list of regions, got " + Reader::kind(n));
       return;
@@ -779,72 +800,67 @@ class ScenarioParser {
     }
   }
 
-  void parse_garrisons(const YAML::Node& n) {
+  void parse_garrisons(const Node& n) {
     if (!list(n, "garrisons", false, 1u << 16)) return;
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node e = n[i];
+      const Node e = n[i];
       const std::string p = Reader::index("garrisons", i);
-      if (!rd_.check_map(e, p, {"actor", "regions"})) continue;
+      if (!rd_.check_map(e, p, S("garrison"))) continue;
       GarrisonSpec g;
-      field(rd_, e, p, "actor", true, [&](const YAML::Node& v, const std::string& fp) { g.actor = actor(v, fp); });
-      field(rd_, e, p, "regions", true, [&](const YAML::Node& v, const std::string& fp) { region_list(v, fp, g.regions); });
+      field(rd_, e, p, "actor", true, [&](const Node& v, const std::string& fp) { g.actor = actor(v, fp); });
+      field(rd_, e, p, "regions", true, [&](const Node& v, const std::string& fp) { region_list(v, fp, g.regions); });
       if (g.actor >= 0) spec_.garrisons.push_back(g);
     }
   }
 
-  void parse_events(const YAML::Node& n) {
+  void parse_events(const Node& n) {
     if (!list(n, "events", false, static_cast<std::size_t>(rd_.limits().max_events))) return;
+    const auto& group = S("event");
     for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node e = n[i];
+      const Node e = n[i];
       const std::string p = Reader::index("events", i);
       if (!e.IsMap()) {
         rd_.error(e, p, "expected a mapping, got " + Reader::kind(e));
         continue;
       }
       std::string t;
-      const YAML::Node tn = e["type"];
+      const Node tn = e["type"];
       if (!tn.IsDefined()) {
         rd_.error(e, Reader::child(p, "type"), "required key 'type' is missing");
         continue;
       }
       if (!rd_.string(tn, Reader::child(p, "type"), t)) continue;
       EventSpec ev;
-      std::vector<std::string> keys = {"type", "day", "actor"};
-      if (t == "drawdown") {
-        ev.type = EventType::Drawdown;
-        keys.insert(keys.end(), {"scope", "pace_days", "schedule", "leave", "keep", "first", "motive"});
-      } else if (t == "external_demand") {
-        ev.type = EventType::ExternalDemand;
-        keys.insert(keys.end(), {"strength", "keep", "first", "leave"});
-      } else if (t == "reinforcement") {
-        ev.type = EventType::Reinforcement;
-        keys.insert(keys.end(), {"unit_type", "region", "strength"});
-      } else if (t == "relation_change") {
-        ev.type = EventType::RelationChange;
-        keys = {"type", "day", "a", "b", "value"};
-      } else if (t == "budget_change") {
-        ev.type = EventType::BudgetChange;
-        keys.insert(keys.end(), {"income_factor", "budget_delta"});
-      } else {
-        const auto near = nearest(t, {"drawdown", "external_demand", "reinforcement", "relation_change", "budget_change"});
+      const lang::Section* sec_ptr = lang::variant(group, t);
+      if (sec_ptr == nullptr) {
+        std::vector<std::string> types;
+        for (const auto& id : group.variants) types.push_back(key_of(S(id), "type").choices.front());
+        const auto near = nearest(t, types);
         rd_.error(tn, Reader::child(p, "type"),
-                  "unknown event type '" + t + "'" + (near.empty() ? "; valid: drawdown, external_demand, reinforcement, relation_change, budget_change" : "; did you mean '" + near + "'?"));
+                  "unknown event type '" + t + "'" + (near.empty() ? "; valid: " + join_names(types) : "; did you mean '" + near + "'?"));
         continue;
       }
-      if (!rd_.check_map(e, p, keys)) continue;
-      num(rd_, e, p, "day", ev.day, 0, spec_.run.steps * spec_.run.dt, true);
+      const lang::Section& sec = *sec_ptr;
+      if (t == "drawdown") ev.type = EventType::Drawdown;
+      else if (t == "external_demand") ev.type = EventType::ExternalDemand;
+      else if (t == "reinforcement") ev.type = EventType::Reinforcement;
+      else if (t == "relation_change") ev.type = EventType::RelationChange;
+      else if (t == "budget_change") ev.type = EventType::BudgetChange;
+      else throw std::logic_error("powershift: event type '" + t + "' has no EventType");
+      if (!rd_.check_map(e, p, sec)) continue;
+      num(rd_, sec, e, p, "day", ev.day, Need::Table, spec_.run.steps * spec_.run.dt);
       if (ev.type == EventType::RelationChange) {
-        field(rd_, e, p, "a", true, [&](const YAML::Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
-        field(rd_, e, p, "b", true, [&](const YAML::Node& v, const std::string& fp) { ev.other = actor(v, fp); });
-        num(rd_, e, p, "value", ev.value, -1, 1, true);
+        field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
+        field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { ev.other = actor(v, fp); });
+        num(rd_, sec, e, p, "value", ev.value);
         if (ev.actor >= 0 && ev.actor == ev.other) rd_.error(e, p, "a relation joins two different actors");
       } else {
-        field(rd_, e, p, "actor", true, [&](const YAML::Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
+        field(rd_, e, p, "actor", true, [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
       }
       if (ev.type == EventType::Drawdown || ev.type == EventType::ExternalDemand) {
-        field(rd_, e, p, "leave", false, [&](const YAML::Node& v, const std::string& fp) { region_list(v, fp, ev.leave); });
-        field(rd_, e, p, "keep", false, [&](const YAML::Node& v, const std::string& fp) { region_list(v, fp, ev.keep); });
-        field(rd_, e, p, "first", false, [&](const YAML::Node& v, const std::string& fp) {
+        field(rd_, e, p, "leave", false, [&](const Node& v, const std::string& fp) { region_list(v, fp, ev.leave); });
+        field(rd_, e, p, "keep", false, [&](const Node& v, const std::string& fp) { region_list(v, fp, ev.keep); });
+        field(rd_, e, p, "first", false, [&](const Node& v, const std::string& fp) {
           if (!v.IsSequence()) {
             rd_.error(v, fp, "expected a list of unit types");
             return;
@@ -860,26 +876,26 @@ class ScenarioParser {
           }
         }
       }
-      if (ev.type == EventType::Drawdown) parse_drawdown(e, p, ev);
-      if (ev.type == EventType::ExternalDemand) num(rd_, e, p, "strength", ev.strength, 0, 1e9, true);
+      if (ev.type == EventType::Drawdown) parse_drawdown(sec, e, p, ev);
+      if (ev.type == EventType::ExternalDemand) num(rd_, sec, e, p, "strength", ev.strength);
       if (ev.type == EventType::Reinforcement) {
-        field(rd_, e, p, "unit_type", true, [&](const YAML::Node& v, const std::string& fp) { ev.unit_type = type(v, fp); });
-        field(rd_, e, p, "region", true, [&](const YAML::Node& v, const std::string& fp) {
+        field(rd_, e, p, "unit_type", true, [&](const Node& v, const std::string& fp) { ev.unit_type = type(v, fp); });
+        field(rd_, e, p, "region", true, [&](const Node& v, const std::string& fp) {
           ev.region = region(v, fp);
           if (ev.region >= 0 && !onmap(ev.region)) rd_.error(v, fp, "reinforcements arrive in an on-map region");
         });
-        num(rd_, e, p, "strength", ev.strength, 0, 1e9, true);
+        num(rd_, sec, e, p, "strength", ev.strength);
       }
       if (ev.type == EventType::BudgetChange) {
-        num(rd_, e, p, "income_factor", ev.income_factor, 0, 100);
-        num(rd_, e, p, "budget_delta", ev.budget_delta, -1e15, 1e15);
+        num(rd_, sec, e, p, "income_factor", ev.income_factor);
+        num(rd_, sec, e, p, "budget_delta", ev.budget_delta);
       }
       spec_.events.push_back(ev);
       event_nodes_.push_back(e);
     }
   }
 
-  void parse_drawdown(const YAML::Node& e, const std::string& p, EventSpec& ev) {
+  void parse_drawdown(const lang::Section& sec, const Node& e, const std::string& p, EventSpec& ev) {
     const bool has_schedule = e["schedule"].IsDefined();
     const bool has_scope = e["scope"].IsDefined() || e["pace_days"].IsDefined();
     if (has_schedule && has_scope) {
@@ -887,17 +903,18 @@ class ScenarioParser {
       return;
     }
     if (has_schedule) {
-      const YAML::Node s = e["schedule"];
+      const Node s = e["schedule"];
       const std::string sp = Reader::child(p, "schedule");
       if (!list(s, sp, true, 10000)) return;
       double last_day = 0.0;
       double last_frac = 0.0;
       for (std::size_t i = 0; i < s.size(); ++i) {
         const std::string ip = Reader::index(sp, i);
-        if (!rd_.check_map(s[i], ip, {"day", "fraction"})) continue;
+        const auto& psec = S("schedule_point");
+        if (!rd_.check_map(s[i], ip, psec)) continue;
         SchedulePoint pt;
-        num(rd_, s[i], ip, "day", pt.day, 0, 1e6, true, true);
-        num(rd_, s[i], ip, "fraction", pt.fraction, 0, 1, true);
+        num(rd_, psec, s[i], ip, "day", pt.day);
+        num(rd_, psec, s[i], ip, "fraction", pt.fraction);
         if (pt.day <= last_day && i > 0) rd_.error(s[i], ip, "schedule days must increase");
         if (pt.fraction < last_frac) rd_.error(s[i], ip, "schedule fractions must not decrease");
         last_day = pt.day;
@@ -907,29 +924,27 @@ class ScenarioParser {
     } else {
       double scope = 0.0;
       double pace = 1.0;
-      num(rd_, e, p, "scope", scope, 0, 1, true);
-      num(rd_, e, p, "pace_days", pace, 0, 1e6, true, true);
+      num(rd_, sec, e, p, "scope", scope, Need::Yes);
+      num(rd_, sec, e, p, "pace_days", pace, Need::Yes);
       ev.schedule.push_back({pace, scope});
     }
-    field(rd_, e, p, "motive", false, [&](const YAML::Node& v, const std::string& fp) {
-      std::string m;
-      if (!rd_.string(v, fp, m)) return;
-      if (m == "budget_pressure") ev.motive = Motive::BudgetPressure;
-      else if (m == "external_demand") ev.motive = Motive::ExternalDemand;
-      else if (m == "relations") ev.motive = Motive::Relations;
-      else if (m == "unspecified") ev.motive = Motive::Unspecified;
-      else rd_.error(v, fp, "must be budget_pressure, external_demand, relations or unspecified, got '" + m + "'");
-    });
+    const std::string motive = choice(rd_, sec, e, p, "motive", false);
+    if (motive == "budget_pressure") ev.motive = Motive::BudgetPressure;
+    else if (motive == "external_demand") ev.motive = Motive::ExternalDemand;
+    else if (motive == "relations") ev.motive = Motive::Relations;
+    else if (motive == "unspecified") ev.motive = Motive::Unspecified;
   }
 
-  void parse_outputs(const YAML::Node& n) {
+  void parse_outputs(const Node& n) {
     if (!n.IsDefined() || n.IsNull()) return;
-    if (!rd_.check_map(n, "outputs", {"interval"})) return;
-    integer(rd_, n, "outputs", "interval", spec_.outputs.interval, 1, 100000);
+    const auto& sec = S("outputs");
+    if (!rd_.check_map(n, "outputs", sec)) return;
+    integer(rd_, sec, n, "outputs", "interval", spec_.outputs.interval);
+    num(rd_, sec, n, "outputs", "event_min_losses", spec_.outputs.event_min_losses);
   }
 
   // Checks across sections, once every reference resolved.
-  void check_whole(const YAML::Node& root) {
+  void check_whole(const Node& root) {
     const int R = static_cast<int>(spec_.regions.size());
     // Initial control: rows sum to at most 1.
     for (int r = 0; r < R; ++r) {
@@ -944,9 +959,9 @@ class ScenarioParser {
         os << "initial control of region '" << spec_.regions[r].name << "' sums to " << sum
            << " over actors; it must be at most 1";
         const auto& name = spec_.actors[over].name;
-        YAML::Node at = root["actors"];
+        Node at = root["actors"];
         if (static_cast<std::size_t>(over) < actor_nodes_.size()) {
-          const YAML::Node control = actor_nodes_[over]["control"];
+          const Node control = actor_nodes_[over]["control"];
           at = actor_nodes_[over];
           for (const auto& kv : control) {
             if (kv.first.IsScalar() && kv.first.Scalar() == spec_.regions[r].name) at = kv.first;
@@ -1022,65 +1037,36 @@ class ScenarioParser {
   Reader& rd_;
   ScenarioSpec& spec_;
   std::unordered_map<std::string, int> region_ix_, type_ix_, actor_ix_;
-  std::vector<YAML::Node> region_nodes_, actor_nodes_, event_nodes_;
+  std::vector<Node> region_nodes_, actor_nodes_, event_nodes_;
 };
 
 }  // namespace
 
-LoadResult load_string(const std::string& text, const std::string& file_label,
-                       const Limits& limits) {
-  Reader rd(file_label, limits);
-  if (text.size() > limits.max_file_bytes) {
-    Diagnostic d;
-    d.file = file_label;
-    d.message = "file is " + std::to_string(text.size()) + " bytes; the limit is " +
-                std::to_string(limits.max_file_bytes);
-    throw ScenarioError(std::vector<Diagnostic>{d});
-  }
-  YAML::Node root;
-  try {
-    const auto docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      Diagnostic d;
-      d.file = file_label;
-      const auto m = docs[1].Mark();
-      if (!m.is_null()) {
-        d.line = m.line + 1;
-        d.column = m.column + 1;
-      }
-      d.message = "a scenario is one YAML document; this file holds " + std::to_string(docs.size());
-      throw ScenarioError(std::vector<Diagnostic>{d});
-    }
-    if (!docs.empty()) root = docs[0];
-  } catch (const YAML::Exception& ex) {
-    Diagnostic d;
-    d.file = file_label;
-    if (!ex.mark.is_null()) {
-      d.line = ex.mark.line + 1;
-      d.column = ex.mark.column + 1;
-    }
-    d.message = "invalid YAML: " + ex.msg;
-    throw ScenarioError(std::vector<Diagnostic>{d});
-  }
+namespace {
+
+// Overrides, then validation, of a composed document. `text` is the top file's text.
+LoadResult finish(const detail::Composed& composed, const std::string& text,
+                  const std::string& file_label, const LoadOptions& options) {
+  Node root = composed.root;
+  if (!options.overrides.empty()) root = detail::apply_overrides(root, options.overrides, options.limits);
   LoadResult result;
   result.spec.source_path = file_label;
-  result.spec.source_text = text;
+  if (composed.files.size() > 1 || !options.overrides.empty()) {
+    // Outputs store the scenario as it ran: the merged document, which loads to the same spec.
+    std::vector<std::string> header = {"powershift: the scenario as loaded, composed from"};
+    header.push_back("  " + composed.files.front());
+    for (std::size_t i = 1; i < composed.files.size(); ++i) header.push_back("  extends " + composed.files[i]);
+    for (const auto& o : options.overrides) header.push_back("  " + detail::label_of(o));
+    result.spec.source_text = doc::emit(root, header);
+  } else {
+    result.spec.source_text = text;
+  }
+  Reader rd(file_label, options.limits);
   if (!root.IsDefined() || root.IsNull()) {
     rd.error(root, "", "the scenario is empty");
   } else {
-    try {
-      ScenarioParser parser(rd, result.spec);
-      parser.parse(root);
-    } catch (const YAML::Exception& ex) {
-      Diagnostic d;
-      d.file = file_label;
-      if (!ex.mark.is_null()) {
-        d.line = ex.mark.line + 1;
-        d.column = ex.mark.column + 1;
-      }
-      d.message = "invalid scenario structure: " + ex.msg;
-      rd.errors.push_back(d);
-    }
+    ScenarioParser parser(rd, result.spec);
+    parser.parse(root);
   }
   if (!rd.errors.empty()) {
     auto all = rd.errors;
@@ -1091,28 +1077,36 @@ LoadResult load_string(const std::string& text, const std::string& file_label,
   return result;
 }
 
-LoadResult load_file(const std::string& path, const Limits& limits) {
-  auto fail = [&](const std::string& msg) {
+}  // namespace
+
+LoadResult load_string(const std::string& text, const std::string& file_label,
+                       const LoadOptions& options) {
+  if (text.size() > options.limits.max_file_bytes) {
     Diagnostic d;
-    d.file = path;
-    d.message = msg;
+    d.file = file_label;
+    d.message = "file is " + std::to_string(text.size()) + " bytes; the limit is " +
+                std::to_string(options.limits.max_file_bytes);
     throw ScenarioError(std::vector<Diagnostic>{d});
-  };
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail("is a directory, not a scenario file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot open the scenario file");
-  // Read to the end rather than trusting a size: pipes and process substitutions have none.
-  std::string text;
-  char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    text.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (text.size() > limits.max_file_bytes) {
-      fail("file is too large: the limit is " + std::to_string(limits.max_file_bytes) + " bytes");
-    }
   }
-  if (in.bad()) fail("cannot read the scenario file");
-  return load_string(text, path, limits);
+  const auto file = std::make_shared<const std::string>(file_label);
+  const auto composed = detail::compose(text, file, "", options.base_dir, !options.base_dir.empty(),
+                                        options.limits);
+  return finish(composed, text, file_label, options);
+}
+
+LoadResult load_file(const std::string& path, const LoadOptions& options) {
+  const std::string text = detail::read_text(path, options.limits);
+  const auto file = std::make_shared<const std::string>(path);
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const auto composed = detail::compose(text, file, path, dir, true, options.limits);
+  return finish(composed, text, path, options);
+}
+
+LoadResult load_file(const std::string& path, const Limits& limits,
+                     const std::vector<Override>& overrides) {
+  LoadOptions options(limits);
+  options.overrides = overrides;
+  return load_file(path, options);
 }
 
 std::string scenario_dir() {

@@ -21,7 +21,13 @@ struct OutputOptions {
   std::vector<int> recorded_steps;
   bool counterfactual = false;
   std::uint64_t seed = 1;
+  // Region x actor fields to record per step: any of control, support, power, forces. Empty:
+  // summary only (metrics per step, final tables, events).
+  std::vector<std::string> fields = {"control", "support", "power", "forces"};
 };
+
+// The region x actor fields an output can hold.
+const std::vector<std::string>& field_names();
 
 // Throws InputError if the target exists and force is not set, or its directory is missing.
 void check_output_target(const OutputOptions& options);
