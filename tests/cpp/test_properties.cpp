@@ -269,8 +269,13 @@ TEST_F(SyriaBaseline, ThinForceLeavesAVacuum) {
       if (strength > 3.0 * need) thick.push_back(1.0 - held);
     }
   }
-  std::printf("vacuum where strength < theta p: %.2f (%zu region-replicates); where > 3 theta p: %.2f (%zu)\n",
-              thin.empty() ? -1.0 : mean(thin), thin.size(), mean(thick), thick.size());
+  if (thin.empty()) {
+    std::printf("baseline: no populated region is held by less than theta p; where > 3 theta p: "
+                "vacuum %.2f (%zu region-replicates)\n", mean(thick), thick.size());
+  } else {
+    std::printf("vacuum where strength < theta p: %.2f (%zu region-replicates); where > 3 theta p: "
+                "%.2f (%zu)\n", mean(thin), thin.size(), mean(thick), thick.size());
+  }
   ASSERT_FALSE(thick.empty());
   EXPECT_LT(mean(thick), 0.2);
   // Every populated region of the baseline is held by more than theta p, so a thin force is shown
