@@ -27,6 +27,7 @@ struct StepContext {
   Field holding;       // H[r, a]
   Field present;       // strength of ground-holding units present, X[r, a]
   std::vector<double> by_type;  // K x R x A effective power of units present
+  std::vector<std::uint8_t> type_present;  // K x R: any unit of type k present in r
 
   // Units present in each region, in id order (counting sort). Units that die later in the step
   // stay listed with alive = 0; loops over the lists check it.

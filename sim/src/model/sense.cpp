@@ -15,6 +15,7 @@ StepContext::StepContext(const World& world, std::uint64_t seed, std::uint64_t r
   projected = projected_air = friendly = hostile = holding = present = Field::Zero(R, A);
   inflicted = losses = contest_target = Field::Zero(R, A);
   by_type.assign(static_cast<std::size_t>(world.K) * R * A, 0.0);
+  type_present.assign(static_cast<std::size_t>(world.K) * R, 0);
   clash.assign(static_cast<std::size_t>(A) * A, 0.0);
   region_offsets.assign(R + 1, 0);
   // Below these sizes a TBB split costs more than the work (measured in bench/).
@@ -79,11 +80,13 @@ void sense_phase(const World& w, State& s, StepContext& ctx) {
   for_regions(w, ctx, [&](int r) {
     for (int k = 0; k < K; ++k) {
       std::fill_n(&ctx.by_type[k * RA + static_cast<std::size_t>(r) * A], A, 0.0);
+      ctx.type_present[static_cast<std::size_t>(k) * R + r] = 0;
     }
     for (int i = ctx.region_offsets[r]; i < ctx.region_offsets[r + 1]; ++i) {
       const int u = ctx.region_units[i];
       const int k = s.units.type[u];
       const int a = s.units.actor[u];
+      ctx.type_present[static_cast<std::size_t>(k) * R + r] = 1;
       ctx.by_type[k * RA + static_cast<std::size_t>(r) * A + a] +=
           w.attack[k] * s.units.strength[u] * s.units.morale[u] * w.quality[a] *
           terrain_factor(w, s, r, a);
@@ -97,10 +100,14 @@ void sense_phase(const World& w, State& s, StepContext& ctx) {
     std::fill_n(Pair, A, 0.0);
     for (int k = 0; k < K; ++k) {
       const auto& kr = w.kernel[k];
-      double* dst = w.holds_ground[k] ? P : Pair;
+      double* __restrict dst = w.holds_ground[k] ? P : Pair;
+      const std::uint8_t* here = &ctx.type_present[static_cast<std::size_t>(k) * R];
       for (int j = kr.offsets[r]; j < kr.offsets[r + 1]; ++j) {
+        // A source without units of this type adds exact zeros: skip it.
+        if (!here[kr.source[j]]) continue;
         const double wt = kr.weight[j];
-        const double* E = &ctx.by_type[k * RA + static_cast<std::size_t>(kr.source[j]) * A];
+        const double* __restrict E =
+            &ctx.by_type[k * RA + static_cast<std::size_t>(kr.source[j]) * A];
         for (int a = 0; a < A; ++a) dst[a] += wt * E[a];
       }
     }
