@@ -1,0 +1,29 @@
+// powershift._core: the compiled part of the Python package. It only wires the areas together;
+// each lives in its register_*.cpp.
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "register.hpp"
+
+#ifndef POWERSHIFT_VERSION
+#define POWERSHIFT_VERSION "0.0.0"
+#endif
+#ifndef POWERSHIFT_BUILD
+#define POWERSHIFT_BUILD "unknown"
+#endif
+
+PYBIND11_MODULE(_core, m) {
+  namespace bindings = powershift::bindings;
+  m.doc() = "powershift's engine (C++): scenarios, simulations and ensembles. Private: use the "
+            "`powershift` package.";
+  m.attr("version") = POWERSHIFT_VERSION;
+  m.attr("build") = POWERSHIFT_BUILD;
+  m.def("hardware_threads", [] { return std::max(1U, std::thread::hardware_concurrency()); },
+        "Logical cores (the default thread count of run_ensemble).");
+  bindings::register_errors(m);
+  bindings::register_scenario(m);
+  bindings::register_simulation(m);
+  bindings::register_ensemble(m);
+}
