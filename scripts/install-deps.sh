@@ -41,10 +41,14 @@ else
 fi
 
 if [ "$want_python" = 1 ]; then
+  # pybind11 (>= 2.12, for NumPy 2) and scikit-build-core build the bindings (CMake and
+  # `pip install .`); nbclient, nbformat and ipykernel execute the notebooks in the tests.
   python_packages=(
     numpy scipy h5py xarray h5netcdf pandas matplotlib pytest jsonschema pyyaml
+    "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel
   )
-  if ! python3 -c "import numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml" 2>/dev/null; then
+  if ! python3 -c "import numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel" 2>/dev/null \
+     || ! python3 -c "import pybind11, sys; sys.exit(tuple(map(int, pybind11.__version__.split('.')[:2])) < (2, 12))"; then
     echo "install-deps: installing Python packages: ${python_packages[*]}"
     python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"
   else
