@@ -526,12 +526,14 @@ TEST(LoaderErrors, SecondYamlDocumentIsNotSilentlyIgnored) {
 }
 
 TEST(LoaderErrors, EventDaysAreWithinTheHorizon) {
-  // docs/scenarios.md: an event's day is a time in [0, steps x dt]; day 0 applies from step 1.
+  // docs/scenarios.md: an event's day is a time in [0, (steps - 1) x dt]; day 0 applies from
+  // step 1; a day past the start of the last step would never apply.
   EXPECT_NO_THROW(load_string(with("actor: red, day: 1,", "actor: red, day: 0,"), kLabel));
   expect_error(with("actor: red, day: 1,", "actor: red, day: -1,"), 30, 39, "events[0].day",
                ">= 0");
-  expect_error(with("actor: red, day: 1,", "actor: red, day: 61,"), 30, 39, "events[0].day",
-               "<= 60");
+  expect_error(with("actor: red, day: 1,", "actor: red, day: 60,"), 30, 39, "events[0].day",
+               "<= 59");
+  EXPECT_NO_THROW(load_string(with("actor: red, day: 1,", "actor: red, day: 59,"), kLabel));
 }
 
 TEST(LoaderErrors, StartDateMustBeACalendarDate) {

@@ -191,6 +191,11 @@ class Reader {
                         "letter, at most 64 characters)");
       return false;
     }
+    // Keys with a meaning of their own in the mappings that are keyed by names.
+    if (out == "source" || out == "note" || out == "default") {
+      error(node, path, "'" + out + "' is reserved (it is a key of the language); choose another name");
+      return false;
+    }
     return true;
   }
 
@@ -360,7 +365,9 @@ class ScenarioParser {
       if (!rd_.string(v, fp, s)) return;
       int y = 0, m = 0, d = 0;
       char tail = 0;
-      const bool shaped = s.size() == 10 && std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
+      const bool digits = s.size() == 10 && s[4] == '-' && s[7] == '-' &&
+                          std::all_of(s.begin(), s.end(), [](char ch) { return ch == '-' || std::isdigit(static_cast<unsigned char>(ch)); });
+      const bool shaped = digits && std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
       const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                                             std::chrono::day{static_cast<unsigned>(d)}};
       if (!shaped || !ymd.ok() || y < 1) {
@@ -848,7 +855,8 @@ class ScenarioParser {
       else if (t == "budget_change") ev.type = EventType::BudgetChange;
       else throw std::logic_error("powershift: event type '" + t + "' has no EventType");
       if (!rd_.check_map(e, p, sec)) continue;
-      num(rd_, sec, e, p, "day", ev.day, Need::Table, spec_.run.steps * spec_.run.dt);
+      // The last step covers ((steps - 1) dt, steps dt]: a later day would never apply.
+      num(rd_, sec, e, p, "day", ev.day, Need::Table, (spec_.run.steps - 1) * spec_.run.dt);
       if (ev.type == EventType::RelationChange) {
         field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
         field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { ev.other = actor(v, fp); });
@@ -1018,18 +1026,36 @@ class ScenarioParser {
         rd_.error(event_nodes_[i], Reader::index("events", i), "a withdrawal needs at least one exit in 'exits'");
       }
     }
-    // Warnings: drawdowns of the same actor whose periods overlap.
+    // Drawdowns of one actor whose periods [day, day + last schedule day] overlap: the two
+    // orders would compete for the same units.
+    auto period = [](const EventSpec& e) {
+      return std::pair{e.day, e.day + (e.schedule.empty() ? 0.0 : e.schedule.back().day)};
+    };
     for (std::size_t i = 0; i < spec_.events.size(); ++i) {
       for (std::size_t j = i + 1; j < spec_.events.size(); ++j) {
         const auto& a = spec_.events[i];
         const auto& b = spec_.events[j];
-        if (a.type == EventType::Drawdown && b.type == EventType::Drawdown && a.actor == b.actor) {
-          const double a_end = a.day + (a.schedule.empty() ? 0.0 : a.schedule.back().day);
-          if (b.day < a_end) {
-            rd_.error(event_nodes_[j], Reader::index("events", j),
-                      "drawdown overlaps events[" + std::to_string(i) + "] of the same actor");
-          }
+        if (a.type != EventType::Drawdown || b.type != EventType::Drawdown || a.actor != b.actor) continue;
+        const auto [a0, a1] = period(a);
+        const auto [b0, b1] = period(b);
+        if (a0 < b1 && b0 < a1) {
+          rd_.error(event_nodes_[j], Reader::index("events", j),
+                    "drawdown overlaps events[" + std::to_string(i) + "] of the same actor");
         }
+      }
+    }
+    // Explicit Euler relaxations must not overshoot: dt x rate <= 1.
+    const auto& par = spec_.params;
+    const double dt = spec_.run.dt;
+    const std::pair<const char*, double> rates[] = {{"model.control.zeta", par.control.zeta},
+                                                    {"model.control.zeta_support", par.control.zeta_support},
+                                                    {"model.morale.recovery", par.morale.recovery}};
+    for (const auto& [name, rate] : rates) {
+      if (dt * rate > 1.0 + 1e-12) {
+        std::ostringstream os;
+        os << "run.dt x " << name << " = " << dt * rate
+           << " exceeds 1: the relaxation would overshoot; use a smaller dt or rate";
+        rd_.error(root, name, os.str());
       }
     }
   }
