@@ -102,13 +102,19 @@ void print_warnings(const std::vector<ps::Diagnostic>& warnings) {
 }
 
 void print_engine_warnings(const ps::World& world, const std::string& file) {
-  for (const auto& w : ps::engine_warnings(world)) {
+  const auto warnings = ps::engine_warnings(world);
+  constexpr std::size_t kShown = 10;  // a big generated scenario can have thousands
+  for (std::size_t i = 0; i < std::min(warnings.size(), kShown); ++i) {
     ps::Diagnostic d;
     d.file = file;
-    d.path = w.path;
-    d.message = w.message;
+    d.path = warnings[i].path;
+    d.message = warnings[i].message;
     d.warning = true;
     std::cerr << d.format() << "\n";
+  }
+  if (warnings.size() > kShown) {
+    std::cerr << file << ": warning: ... and " << warnings.size() - kShown
+              << " more warnings of the same kinds\n";
   }
 }
 
