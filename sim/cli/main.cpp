@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -97,6 +98,23 @@ std::string command_line(int argc, char** argv) {
 
 std::string default_output_name(const ps::ScenarioSpec& spec) { return spec.name + ".h5"; }
 
+// The bundled scenario: $POWERSHIFT_SCENARIO_DIR, else the directory compiled in (the source
+// tree), else <exe dir>/../share/powershift/scenarios, where an installed command finds it
+// (`pip install .`, `cmake --install`) once the source tree is gone.
+std::string bundled_scenario_path() {
+  const std::string compiled = ps::scenario::default_scenario_path();
+  if (const char* env = std::getenv("POWERSHIFT_SCENARIO_DIR"); env && *env) return compiled;
+  std::error_code ec;
+  if (std::filesystem::exists(compiled, ec)) return compiled;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "powershift" / "scenarios" /
+                           std::filesystem::path(compiled).filename();
+    if (std::filesystem::exists(installed, ec)) return installed.string();
+  }
+  return compiled;  // the loader's error names the path the build expected
+}
+
 void print_warnings(const std::vector<ps::Diagnostic>& warnings) {
   for (const auto& w : warnings) std::cerr << w.format() << "\n";
 }
@@ -168,7 +186,7 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
     }
     const double share = s.control_final_mean(r, best);
     const std::string controller = share >= 0.5 ? spec.actors[best].name
-                                   : share > 0.0 ? "(contested: " + spec.actors[best].name + ")"
+                                   : share >= 0.005 ? "(contested: " + spec.actors[best].name + ")"
                                                  : "(none)";
     std::printf("%-14s %-16s %8.2f %8.2f", spec.regions[r].name.c_str(), controller.c_str(), share,
                 s.vacuum_final[r]);
@@ -201,7 +219,7 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
 }
 
 int cmd_run(const RunOptions& opt, const std::string& cmdline) {
-  const std::string path = opt.scenario.empty() ? ps::scenario::default_scenario_path() : opt.scenario;
+  const std::string path = opt.scenario.empty() ? bundled_scenario_path() : opt.scenario;
   auto loaded = ps::scenario::load_file(path, {}, overrides_of(opt.sets));
   print_warnings(loaded.warnings);
   auto& spec = loaded.spec;

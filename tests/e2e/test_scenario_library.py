@@ -12,14 +12,15 @@ BIN = os.environ.get("POWERSHIFT_BIN")
 SOURCE_DIR = Path(os.environ.get("POWERSHIFT_SOURCE_DIR", Path(__file__).resolve().parents[2]))
 pytestmark = pytest.mark.skipif(not BIN, reason="POWERSHIFT_BIN not set")
 SCENARIOS = sorted((SOURCE_DIR / "scenarios").glob("*.yaml")) + sorted(
-    (SOURCE_DIR / "scenarios" / "validation").glob("*.yaml"))
+    (SOURCE_DIR / "scenarios" / "validation").glob("*.yaml")) + sorted(
+    (SOURCE_DIR / "scenarios" / "examples").glob("*.yaml"))
 
 
 def test_library_is_complete():
     names = {p.stem for p in SCENARIOS}
     for expected in ("syria-2024-12", "syria-no-drawdown", "syria-rapid-withdrawal",
                      "syria-tartus-retained", "syria-us-withdrawal", "syria-turkey-restrained",
-                     "lanchester-square", "lanchester-linear", "lanchester-mixed", "iwo-jima"):
+                     "lanchester-square", "lanchester-linear", "lanchester-mixed", "iwo-jima", "two-towns"):
         assert expected in names, expected
 
 
