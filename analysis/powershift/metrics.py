@@ -121,7 +121,8 @@ def attribution_table(ds: xr.Dataset, min_lost: float = 0.005) -> pd.DataFrame:
                          columns=ds["actor"].values)
     table = table.loc[:, (table > 1e-4).any(axis=0)]
     table.insert(0, "lost", lost.values[keep])
-    table["unfilled"] = unfilled.values[keep]
+    rest = unfilled.values[keep]
+    table["unfilled"] = np.where(np.abs(rest) < 1e-12, 0.0, rest)  # no -0.000 from rounding
     return table.sort_values("lost", ascending=False)
 
 

@@ -65,7 +65,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here not in Path(str(item.fspath)).resolve().parents:
             continue
-        item.add_marker(pytest.mark.filterwarnings("error"))
+        # Prepended, so that a test's own filterwarnings marks take precedence.
+        item.add_marker(pytest.mark.filterwarnings("error"), append=False)
         if SKIP_REASON and "no_powershift" not in item.keywords:
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
