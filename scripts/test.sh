@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is needed, build, and run the whole test suite — the
-# development build (warnings as errors) and the ASan+UBSan build.
+# development build (warnings as errors) and the ASan+UBSan build, then a 60 s fuzz smoke run of
+# the scenario loader (tests/fuzz/run_smoke.sh, clang).
 # Usage: scripts/test.sh [--fast]   (--fast: the development build only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,3 +17,8 @@ for preset in dev asan; do
   echo "=== $preset: tests"
   ctest --preset "$preset" -j "$jobs"
 done
+# Fuzz smoke of the scenario loader (clang, libFuzzer, ASan + UBSan): 60 s, fails on any finding.
+if [ "$fast" = 0 ]; then
+  echo "=== fuzz: 60 s smoke run of the scenario loader"
+  tests/fuzz/run_smoke.sh 60
+fi
