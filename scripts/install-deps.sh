@@ -21,7 +21,7 @@ debian_packages=(
   build-essential cmake ninja-build pkg-config git
   libtbb-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev hdf5-tools
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev librandom123-dev
-  pybind11-dev netcdf-bin clang-format clang-tidy
+  pybind11-dev netcdf-bin clang-format clang-tidy clang libclang-rt-14-dev bc
 )
 if [ "$want_cluster" = 1 ]; then
   debian_packages+=(openmpi-bin libopenmpi-dev slurm-wlm munge)

@@ -251,6 +251,8 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   auto world = std::make_shared<const ps::World>(spec);
+  // From here on a signal means "stop at the next step boundary" (and checkpoint).
+  install_stop_handlers();
   if (!opt.quiet) print_engine_warnings(*world, path);
   std::unique_ptr<ps::io::TrajectoryFile> file;
   if (!opt.no_output) file = std::make_unique<ps::io::TrajectoryFile>(*world, out);
@@ -381,6 +383,9 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
     } catch (const ps::InputError& e) {
       for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
       status = kExitBadInput;
+    } catch (const std::bad_alloc&) {
+      std::cerr << f << ": error: the scenario needs more memory than is available (sizes too large)\n";
+      status = kExitBadInput;
     }
   }
   return status;
@@ -445,7 +450,6 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   try {
-    install_stop_handlers();
     if (*run_cmd) return cmd_run(run, command_line(argc, argv));
     if (*validate_cmd) return cmd_validate(validate_files, validate_sets);
     if (*schema_cmd) {

@@ -311,7 +311,9 @@ Node parse(const std::string& text, const File& file, const Limits& limits) {
   Builder builder(file, limits);
   try {
     YAML::Parser parser(in);
-    while (parser.HandleNextDocument(builder)) {
+    // Stop at the second document: nothing after it is read, and yaml-cpp 0.7 can report empty
+    // documents forever without consuming input (its issue #1040: "- 1\n," loops).
+    while (builder.documents <= 1 && parser.HandleNextDocument(builder)) {
     }
   } catch (const YAML::Exception& ex) {
     if (builder.documents <= 1) fail(file, ex.mark, "invalid YAML: " + ex.msg);
@@ -319,7 +321,7 @@ Node parse(const std::string& text, const File& file, const Limits& limits) {
   }
   if (builder.documents > 1) {
     fail(file, builder.second,
-         "a scenario is one YAML document; this file holds " + std::to_string(builder.documents));
+         "a scenario is one YAML document; a second one starts here");
   }
   return builder.root;
 }

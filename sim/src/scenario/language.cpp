@@ -153,7 +153,7 @@ std::vector<Section> build() {
                    K("start_date", Type::Date, "ISO date of day 0").def(run.start_date),
                    integer("seed", "Random seed").irange(0, std::numeric_limits<long long>::max()).def(static_cast<double>(run.seed)),
                    integer("replicates", "Replicates").irange(1, 1000000).def(static_cast<double>(run.replicates)),
-                   number("unit_size", "Strength per unit when forces are split into units").above(0, 1e9).def(run.unit_size),
+                   number("unit_size", "Strength per unit when forces are split into units (at least 1: one person)").range(1, 1e9).def(run.unit_size),
                }));
 
   s.push_back(make("model", "Model parameters (docs/model.md gives each one's equation).",
@@ -337,7 +337,7 @@ std::vector<Section> build() {
     s.push_back(group);
   }
   auto type_key = [](const std::string& t) { return choice("type", {t}, "Event type").req(); };
-  auto day = number("day", "Day it takes effect (applied at the start of the first step from then); at most run.steps x run.dt").range(0, kInf).req();
+  auto day = number("day", "Day it takes effect (applied at the start of the first step from then); at most (run.steps - 1) x run.dt").range(0, kInf).req();
   auto actor = ref("actor", Ref::Actor, "The actor").req();
   auto leave = refs("leave", Ref::Region, "Regions emptied first; the actor no longer sends units there");
   auto keep = refs("keep", Ref::Region, "Regions whose units stay (retained bases)");

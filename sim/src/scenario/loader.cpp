@@ -689,7 +689,7 @@ class ScenarioParser {
     const auto R = spec_.regions.size();
     const auto& sec = S("actor");
     const auto& fsec = S("force");
-    double total_units = 0.0;
+    double& total_units = units_counted_;
     for (const auto& kv : n) {
       const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
       const std::string p = Reader::child("actors", key);
@@ -893,6 +893,16 @@ class ScenarioParser {
           if (ev.region >= 0 && !onmap(ev.region)) rd_.error(v, fp, "reinforcements arrive in an on-map region");
         });
         num(rd_, sec, e, p, "strength", ev.strength);
+        // Reinforcements count toward the unit limit like starting forces.
+        units_counted_ += std::ceil(ev.strength / spec_.run.unit_size);
+        if (units_counted_ > rd_.limits().max_units) {
+          rd_.error(e, Reader::child(p, "strength"),
+                    "forces and reinforcements split into more than " +
+                        std::to_string(static_cast<long long>(rd_.limits().max_units)) +
+                        " units at unit_size " + std::to_string(spec_.run.unit_size) +
+                        "; raise run.unit_size");
+          units_counted_ = -1e300;  // report once
+        }
       }
       if (ev.type == EventType::BudgetChange) {
         num(rd_, sec, e, p, "income_factor", ev.income_factor);
@@ -1063,6 +1073,7 @@ class ScenarioParser {
   Reader& rd_;
   ScenarioSpec& spec_;
   std::unordered_map<std::string, int> region_ix_, type_ix_, actor_ix_;
+  double units_counted_ = 0.0;  // units the forces and reinforcements split into
   std::vector<Node> region_nodes_, actor_nodes_, event_nodes_;
 };
 
