@@ -321,7 +321,7 @@ Node parse(const std::string& text, const File& file, const Limits& limits) {
   }
   if (builder.documents > 1) {
     fail(file, builder.second,
-         "a scenario is one YAML document; a second one starts here");
+         "invalid YAML: a scenario is one YAML document; a second one (or stray content) starts here");
   }
   return builder.root;
 }
