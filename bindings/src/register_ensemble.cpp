@@ -146,11 +146,15 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
     throw InputError(scenario->spec().name +
                      ": counterfactual=True needs a scenario with a drawdown event");
   }
-  // As `powershift run` does: the run settings change the spec, and the world is built from it.
+  // As `powershift run` does: the run settings change the spec, and the world is built from it
+  // (the scenario's own world when they change nothing).
   WorldPtr world = scenario->world;
-  if (steps > 0 || interval > 0) {
-    world = std::make_shared<const World>(
-        with_run_settings(scenario->spec(), steps, replicates, seed, interval));
+  ScenarioSpec run_spec = with_run_settings(scenario->spec(), steps, replicates, seed, interval);
+  const auto& base = scenario->spec();
+  if (run_spec.run.steps != base.run.steps || run_spec.run.seed != base.run.seed ||
+      run_spec.run.replicates != base.run.replicates ||
+      run_spec.outputs.interval != base.outputs.interval) {
+    world = std::make_shared<const World>(std::move(run_spec));
   }
   const auto& spec = world->spec();
   const std::uint64_t key = seed >= 0 ? static_cast<std::uint64_t>(seed) : spec.run.seed;

@@ -203,7 +203,8 @@ void register_simulation(py::module_& m) {
       .def_property_readonly("scenario", &Handle::scenario);
 
   // Unit views, one per array of the engine's structure of units.
-  auto unit = [&](const char* name, auto member, py::dtype dtype, const char* doc) {
+  // `dtype` is a NumPy type string; no Python object is kept in the function records.
+  auto unit = [&](const char* name, auto member, const char* dtype, const char* doc) {
     cls.def_property_readonly(
         name,
         [member, dtype](py::object self) {
@@ -211,24 +212,22 @@ void register_simulation(py::module_& m) {
             const auto& vec = u.*member;
             return std::pair<const void*, std::size_t>(vec.data(), vec.size());
           };
-          return self.cast<Handle&>().unit_view(self, get, dtype);
+          return self.cast<Handle&>().unit_view(self, get, py::dtype(dtype));
         },
         doc);
   };
-  unit("unit_actor", &Units::actor, py::dtype::of<std::int32_t>(), "Actor of each unit (int32).");
-  unit("unit_type", &Units::type, py::dtype::of<std::int32_t>(), "Unit type of each unit (int32).");
-  unit("unit_region", &Units::region, py::dtype::of<std::int32_t>(),
-       "Region each unit is in, or travels from (int32).");
-  unit("unit_dest", &Units::dest, py::dtype::of<std::int32_t>(), "Destination region (int32).");
-  unit("unit_strength", &Units::strength, py::dtype::of<double>(), "Strength (float64).");
-  unit("unit_morale", &Units::morale, py::dtype::of<double>(), "Morale (float64).");
-  unit("unit_eta", &Units::eta, py::dtype::of<double>(),
+  static_assert(sizeof(std::int32_t) == 4 && sizeof(double) == 8 && sizeof(Order) == 1);
+  unit("unit_actor", &Units::actor, "int32", "Actor of each unit (int32).");
+  unit("unit_type", &Units::type, "int32", "Unit type of each unit (int32).");
+  unit("unit_region", &Units::region, "int32", "Region each unit is in, or travels from (int32).");
+  unit("unit_dest", &Units::dest, "int32", "Destination region (int32).");
+  unit("unit_strength", &Units::strength, "float64", "Strength (float64).");
+  unit("unit_morale", &Units::morale, "float64", "Morale (float64).");
+  unit("unit_eta", &Units::eta, "float64",
        "Days left on the current hop; <= 0: present in unit_region (float64).");
   // 0/1 bytes shown as bool; the Order enum (one byte) as uint8.
-  unit("unit_alive", &Units::alive, py::dtype("bool"), "Whether each unit is alive (bool).");
-  static_assert(sizeof(Order) == 1);
-  unit("unit_order", &Units::order, py::dtype::of<std::uint8_t>(),
-       "Order of each unit: 0 free, 1 withdraw, 2 hold (uint8).");
+  unit("unit_alive", &Units::alive, "bool", "Whether each unit is alive (bool).");
+  unit("unit_order", &Units::order, "uint8", "Order of each unit: 0 free, 1 withdraw, 2 hold (uint8).");
 }
 
 }  // namespace powershift::bindings
