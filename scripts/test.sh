@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is needed, build, and run the whole test suite — the
 # development build (warnings as errors) and the ASan+UBSan build, then a 60 s fuzz smoke run of
-# the scenario loader (tests/fuzz/run_smoke.sh, clang).
-# Usage: scripts/test.sh [--fast]   (--fast: the development build only)
+# the scenario loader (tests/fuzz/run_smoke.sh, clang). The development run includes the test that
+# installs the Python package with `pip install .` into a fresh virtual environment.
+# Usage: scripts/test.sh [--fast]   (--fast: the development build only, no pip install test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fast=0
@@ -15,7 +16,11 @@ for preset in dev asan; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
   echo "=== $preset: tests"
-  ctest --preset "$preset" -j "$jobs"
+  if [ "$preset" = dev ] && [ "$fast" = 0 ]; then
+    POWERSHIFT_TEST_PIP=1 ctest --preset "$preset" -j "$jobs"
+  else
+    ctest --preset "$preset" -j "$jobs"
+  fi
 done
 # Fuzz smoke of the scenario loader (clang, libFuzzer, ASan + UBSan): 60 s, fails on any finding.
 if [ "$fast" = 0 ]; then

@@ -16,7 +16,7 @@ struct OutputOptions {
   std::string path;
   bool force = false;           // replace an existing file
   std::string command_line;     // stored as provenance
-  int deflate_level = 4;
+  int deflate_level = 1;
   int replicates = 1;
   std::vector<int> recorded_steps;
   bool counterfactual = false;
