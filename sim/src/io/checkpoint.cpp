@@ -9,6 +9,7 @@
 
 #include "h5util.hpp"
 #include "powershift/io/hdf5_writer.hpp"
+#include "powershift/phases.hpp"
 
 namespace powershift::io {
 
@@ -149,13 +150,9 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   m.breaks_disband = stats[5];
   m.breaks_defect = stats[6];
   m.unit_days_after_30 = read_numeric_attribute<double>(g, "unit_days_after_30");
-  // Derived data is rebuilt rather than trusted.
-  s.relations_pos.resize(s.relations.size());
-  s.relations_neg.resize(s.relations.size());
-  for (std::size_t i = 0; i < s.relations.size(); ++i) {
-    s.relations_pos[i] = std::max(s.relations[i], 0.0);
-    s.relations_neg[i] = std::max(-s.relations[i], 0.0);
-  }
+  // Derived data (coalitions, who fights, the split relation matrices) is rebuilt from the
+  // relations by the engine's own function rather than trusted.
+  update_coalitions(w, s);
   return s;
 }
 
