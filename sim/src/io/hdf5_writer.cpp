@@ -1,6 +1,7 @@
 // HDF5 trajectory writer (docs/output-format.md). netCDF-4 layout: every axis has a dimension
 // scale, every variable `units` and `long_name`, provenance in global attributes.
 #include "powershift/io/hdf5_writer.hpp"
+#include "powershift/io/checkpoint.hpp"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -48,16 +49,6 @@ const std::vector<std::string>& field_names() {
 
 namespace {
 
-std::string fnv1a64_hex(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
@@ -307,7 +298,7 @@ struct TrajectoryFile::Impl {
     string_attribute(root, "scenario_name", spec.name);
     string_attribute(root, "scenario_path", spec.source_path);
     string_attribute(root, "scenario_text", spec.source_text);
-    string_attribute(root, "scenario_hash", "fnv1a64:" + fnv1a64_hex(spec.source_text));
+    string_attribute(root, "scenario_hash", scenario_hash(spec));
     numeric_attribute<std::int64_t>(root, "seed", static_cast<std::int64_t>(options.seed));
     numeric_attribute<std::int32_t>(root, "replicates", options.replicates);
     numeric_attribute<std::int32_t>(root, "steps", steps.empty() ? 0 : steps.back());
