@@ -45,9 +45,15 @@ if [ "$want_python" = 1 ]; then
   # `pip install .`); nbclient, nbformat and ipykernel execute the notebooks in the tests.
   python_packages=(
     numpy scipy h5py xarray h5netcdf pandas matplotlib pytest jsonschema pyyaml
-    "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel
+    "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel SALib "dask[distributed]"
   )
-  if ! python3 -c "import numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel" 2>/dev/null \
+  # mpi4py compiles against Open MPI (libopenmpi-dev, above): only with the cluster packages.
+  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed"
+  if [ "$want_cluster" = 1 ]; then
+    python_packages+=(mpi4py)
+    python_imports+=", mpi4py"
+  fi
+  if ! python3 -c "import $python_imports" 2>/dev/null \
      || ! python3 -c "import pybind11, sys; sys.exit(tuple(map(int, pybind11.__version__.split('.')[:2])) < (2, 12))"; then
     echo "install-deps: installing Python packages: ${python_packages[*]}"
     python3 -m pip install --quiet --disable-pip-version-check "${python_packages[@]}"

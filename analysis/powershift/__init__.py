@@ -52,12 +52,14 @@ __all__ = [
     "run_ensemble",
     "save",
     "scenario_dir",
+    "sensitivity",
+    "sweep",
 ]
 
 
 def __getattr__(name: str):
-    # matplotlib is imported only when plots are wanted.
-    if name in ("plot", "report"):
+    # matplotlib (plots), pandas-heavy sweeps and SALib are imported only when wanted.
+    if name in ("plot", "report", "sweep", "sensitivity"):
         import importlib
 
         module = importlib.import_module(f".{name}", __name__)
@@ -67,4 +69,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"plot", "report"})
+    return sorted(set(globals()) | {"plot", "report", "sweep", "sensitivity"})

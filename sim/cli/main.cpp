@@ -19,7 +19,10 @@
 #include <sstream>
 #include <string>
 
+#include "cli_common.hpp"
+#include "sweep_cli.hpp"
 #include "powershift/ensemble.hpp"
+#include "powershift/run_job.hpp"
 #include "powershift/error.hpp"
 #include "powershift/io/checkpoint.hpp"
 #include "powershift/io/hdf5_writer.hpp"
@@ -30,26 +33,16 @@
 #include "powershift/world.hpp"
 
 namespace ps = powershift;
+using powershift::cli::g_stop;
+using powershift::cli::install_stop_handlers;
+using powershift::cli::kExitBadInput;
+using powershift::cli::kExitCheckpointed;
+using powershift::cli::kExitOk;
+using powershift::cli::kExitRuntime;
+using powershift::cli::Progress;
+using powershift::cli::thread_count;
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitCheckpointed = 75;  // EX_TEMPFAIL: interrupted, checkpoint written; resume later
-
-// Set by SIGTERM / SIGUSR1 (what Slurm sends before a time limit) and SIGINT; the ensemble stops
-// at the next step boundary.
-std::atomic<bool> g_stop{false};
-extern "C" void request_stop(int /*signal*/) { g_stop.store(true); }
-
-void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = request_stop;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;
-  for (int sig : {SIGTERM, SIGUSR1, SIGINT}) sigaction(sig, &sa, nullptr);
-}
 
 struct RunOptions {
   std::string scenario;
@@ -136,28 +129,6 @@ void print_engine_warnings(const ps::World& world, const std::string& file) {
   }
 }
 
-// A one-line progress bar on a terminal; nothing otherwise.
-class Progress {
- public:
-  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
-  void update(int done, int total) {
-    if (!enabled_) return;
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double eta = done > 0 ? secs / done * (total - done) : 0.0;
-    const int width = 30;
-    const int filled = total > 0 ? width * done / total : width;
-    std::fprintf(stderr, "\r  [%.*s%*s] %d/%d replicates  %.1fs elapsed, ETA %.1fs ", filled,
-                 "##############################", width - filled, "", done, total, secs, eta);
-    if (done == total) std::fprintf(stderr, "\n");
-    std::fflush(stderr);
-  }
-
- private:
-  bool enabled_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::string& output) {
   const auto& spec = w.spec();
   std::printf("\npowershift: %s, %d replicate%s, %d steps of %g day%s\n", spec.name.c_str(),
@@ -220,120 +191,53 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
 
 int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   const std::string path = opt.scenario.empty() ? bundled_scenario_path() : opt.scenario;
-  auto loaded = ps::scenario::load_file(path, {}, overrides_of(opt.sets));
+  ps::RunSettings settings;
+  settings.seed = opt.seed;
+  settings.replicates = opt.replicates;
+  settings.steps = opt.steps;
+  settings.interval = opt.interval;
+  auto loaded = ps::load_for_run(path, overrides_of(opt.sets), settings);
   print_warnings(loaded.warnings);
-  auto& spec = loaded.spec;
-  if (opt.steps > 0) spec.run.steps = opt.steps;
-  if (opt.replicates > 0) spec.run.replicates = opt.replicates;
-  if (opt.seed >= 0) spec.run.seed = static_cast<std::uint64_t>(opt.seed);
-  if (opt.interval > 0) spec.outputs.interval = opt.interval;
+  const auto& spec = loaded.spec;
   if (opt.counterfactual && !spec.has_drawdown()) {
     throw ps::InputError(path + ": --counterfactual needs a scenario with a drawdown event");
   }
-  ps::io::OutputOptions out;
-  if (!opt.no_output) {
-    out.path = opt.output.empty() ? default_output_name(spec) : opt.output;
-    out.force = opt.force;
-    out.command_line = cmdline;
-    out.replicates = spec.run.replicates;
-    out.recorded_steps = ps::recorded_steps(spec.run.steps, spec.outputs.interval);
-    out.counterfactual = opt.counterfactual;
-    out.seed = spec.run.seed;
-    out.deflate_level = opt.deflate;
+  ps::RunJob job;
+  job.write_output = !opt.no_output;
+  job.counterfactual = opt.counterfactual;
+  if (job.write_output) {
+    job.output.path = opt.output.empty() ? default_output_name(spec) : opt.output;
+    job.output.force = opt.force;
+    job.output.command_line = cmdline;
+    job.output.deflate_level = opt.deflate;
     if (opt.summary_only) {
-      out.fields.clear();
+      job.output.fields.clear();
     } else if (!opt.fields.empty()) {
-      out.fields = opt.fields;
+      job.output.fields = opt.fields;
     }
-    ps::io::check_output_target(out);
+    ps::io::check_output_target(job.output);
   }
-  const int threads = opt.threads > 0 ? opt.threads : static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  const int threads = thread_count(opt.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
 
   auto world = std::make_shared<const ps::World>(spec);
   // From here on a signal means "stop at the next step boundary" (and checkpoint).
   install_stop_handlers();
   if (!opt.quiet) print_engine_warnings(*world, path);
-  std::unique_ptr<ps::io::TrajectoryFile> file;
-  if (!opt.no_output) file = std::make_unique<ps::io::TrajectoryFile>(*world, out);
-  ps::SummaryBuilder summary(*world, spec.run.replicates);
-  Progress progress(!opt.quiet && isatty(STDERR_FILENO));
-  ps::EnsembleOptions eo;
-  eo.replicates = spec.run.replicates;
-  eo.seed = spec.run.seed;
-  eo.counterfactual = opt.counterfactual;
-  eo.progress = [&](int done, int total) { progress.update(done, total); };
-  eo.stop = &g_stop;
-
-  // Checkpoints: finished replicates are kept whole and running ones snapshotted, so that the
-  // checkpoint never depends on a half-written output file.
-  ps::io::CheckpointData ck;
-  ck.scenario_hash = ps::io::scenario_hash(spec);
-  ck.version = ps::io::version_string();
-  ck.seed = spec.run.seed;
-  ck.replicates = spec.run.replicates;
-  ck.steps = spec.run.steps;
-  ck.counterfactual = opt.counterfactual;
-  ck.output_path = out.path;
-  const bool checkpointing = !opt.checkpoint.empty();
-  auto write_ck = [&] { ps::io::write_checkpoint(opt.checkpoint, *world, ck); };
-  if (file) {
-    eo.prepare = [&](ps::ReplicateResult& r) { r.attachment = file->encode(r); };
-  }
-  auto deliver = [&](ps::ReplicateResult&& r) {
-    summary.add(r);
-    if (file) {
-      using Encoded = std::shared_ptr<const ps::io::EncodedReplicate>;
-      if (const auto* enc = std::any_cast<Encoded>(&r.attachment)) {
-        file->write_encoded(**enc);
-      } else {
-        file->write_replicate(r);
-      }
-      r.attachment.reset();
-    }
-    if (checkpointing) {
-      ck.running.erase(r.replicate);
-      ck.finished[r.replicate] = std::move(r);
-    }
-  };
-  if (!opt.resume.empty()) {
-    auto saved = ps::io::read_checkpoint(opt.resume, *world);
-    auto differs = [&](const std::string& what) {
-      throw ps::InputError(opt.resume + ": cannot resume: the checkpoint was written with another " + what);
-    };
-    if (saved.seed != spec.run.seed) differs("seed");
-    if (saved.replicates != spec.run.replicates) differs("replicate count");
-    if (saved.steps != spec.run.steps) differs("number of steps");
-    if (saved.counterfactual != opt.counterfactual) differs("--counterfactual setting");
-    for (auto& [rep, snap] : saved.running) eo.resume.push_back(std::move(snap));
-    for (auto& [rep, result] : saved.finished) {
-      eo.skip.push_back(rep);
-      deliver(std::move(result));
-    }
-  }
-  if (checkpointing) {
-    eo.snapshot_every = opt.checkpoint_every;
-    auto last = std::chrono::steady_clock::now();
-    eo.on_snapshot = [&, last](ps::ReplicateSnapshot&& snap) mutable {
-      ck.running[snap.replicate] = std::move(snap);
-      // Periodic checkpoints, at most one a second; a stop always writes one at the end.
-      const auto now = std::chrono::steady_clock::now();
-      if (!g_stop.load() && now - last >= std::chrono::seconds(1)) {
-        write_ck();
-        last = now;
-      }
-    };
-  }
+  Progress progress(!opt.quiet && isatty(STDERR_FILENO), "replicates");
+  job.progress = [&](int done, int total) { progress.update(done, total); };
+  job.stop = &g_stop;
+  job.checkpoint = opt.checkpoint;
+  job.checkpoint_every = opt.checkpoint_every;
+  job.resume = opt.resume;
   // An arena of exactly `threads` slots: --threads 4 means four threads even on two cores.
   tbb::task_arena arena(threads);
-  bool complete = false;
-  arena.execute([&] { complete = ps::run_ensemble(world, eo, deliver); });
-  if (!complete) {
-    file.reset();  // removes the partial output
-    if (checkpointing) {
-      write_ck();
+  ps::RunOutcome outcome;
+  arena.execute([&] { outcome = ps::run_job(world, job); });
+  if (!outcome.complete) {
+    if (!opt.checkpoint.empty()) {
       std::cerr << "powershift: interrupted; checkpoint written to " << opt.checkpoint
-                << " (" << ck.finished.size() << " replicates finished, " << ck.running.size()
+                << " (" << outcome.finished << " replicates finished, " << outcome.running
                 << " in progress). Resume with the same command and --resume " << opt.checkpoint
                 << "\n";
     } else {
@@ -342,16 +246,7 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
     }
     return kExitCheckpointed;
   }
-  const auto s = summary.finish();
-  if (file) {
-    file->write_summary(s);
-    file->commit();
-  }
-  if (checkpointing) {
-    std::error_code ec;
-    std::filesystem::remove(opt.checkpoint, ec);  // the run is complete: the checkpoint is spent
-  }
-  if (!opt.quiet) print_summary(*world, s, opt.no_output ? std::string() : out.path);
+  if (!opt.quiet) print_summary(*world, outcome.summary, opt.no_output ? std::string() : job.output.path);
   return kExitOk;
 }
 
@@ -441,6 +336,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> validate_sets;
   validate_cmd->add_option("--set", validate_sets, set_help)->allow_extra_args(false)->type_name("PATH=VALUE");
 
+  ps::cli::SweepCli sweep_cli(app);
+
   auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema (draft 2020-12) of the scenario language");
 
   try {
@@ -457,6 +354,7 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     if (*inspect_cmd) return cmd_inspect(inspect_files);
+    if (sweep_cli.selected()) return sweep_cli.run(command_line(argc, argv));
   } catch (const ps::InputError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
     return kExitBadInput;
