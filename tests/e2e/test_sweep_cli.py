@@ -308,3 +308,23 @@ def test_slurm_scripts_name_the_array_the_signal_and_the_merge(tmp_path):
     assert split.returncode == 0, split.stderr
     second = (tmp_path / "split" / "slurm" / "array-1.sbatch").read_text()
     assert "#SBATCH --array=0-1" in second and "--shard-count 6 --shard-offset 4" in second
+
+
+def test_a_member_that_fails_is_reported_and_retried(tmp_path):
+    d = tmp_path / "sw"
+    (d / "members" / "member-000002.h5").mkdir(parents=True)  # its output cannot be put in place
+    proc = sweep("run", TWO_TOWNS, "--dir", d)
+    assert proc.returncode == 1, proc.stderr
+    assert "5 run, 0 already done, 1 failed" in proc.stderr
+    assert "member 2: cannot move the output into place" in proc.stderr
+    st = sweep("status", TWO_TOWNS, "--dir", d)
+    assert st.returncode == 1
+    assert "failed   1" in st.stdout and "failed member 2: cannot move the output" in st.stdout
+    assert "--array=1" in st.stdout
+    merged = sweep("merge", TWO_TOWNS, "--dir", d)
+    assert merged.returncode == 2 and "(failed: 2)" in merged.stderr
+    (d / "members" / "member-000002.h5").rmdir()
+    again = sweep("run", TWO_TOWNS, "--dir", d)
+    assert again.returncode == 0 and "1 run, 5 already done, 0 failed" in again.stderr
+    assert not (d / "members" / "member-000002.failed").exists()
+    assert sweep("status", TWO_TOWNS, "--dir", d).returncode == 0

@@ -114,7 +114,15 @@ std::string SweepDir::failure(long long member) const { return (fs::path(members
 std::string SweepDir::checkpoint(long long member) const { return (fs::path(members_dir()) / (stem(member) + ".ckpt")).string(); }
 
 MemberKeys::MemberKeys(const SweepSpec& spec) : spec_(spec), base_(0xcbf29ce484222325ULL) {
-  base_ = fnv1a(base_, read_file(spec.scenario));
+  // The base scenario as composed (its `extends` chain resolved), so that editing a file it
+  // extends also makes finished members stale; the raw text when it does not load.
+  std::string base_text;
+  try {
+    base_text = scenario::load_file(spec.scenario).spec.source_text;
+  } catch (const InputError&) {
+    base_text = read_file(spec.scenario);
+  }
+  base_ = fnv1a(base_, base_text);
   base_ = fnv1a(base_, io::version_string());
   for (const auto& o : spec.fixed) base_ = fnv1a(fnv1a(base_, o.path), o.value);
   base_ = fnv1a(base_, std::to_string(spec.replicates) + "/" + std::to_string(spec.steps) + "/" +

@@ -35,7 +35,8 @@ class SweepDir {
   int width_;
 };
 
-// What identifies the work of a member: a hash over the base scenario's text, the overrides,
+// What identifies the work of a member: a hash over the base scenario's text (with the files it
+// extends), the overrides,
 // seed, replicates, steps and recording options, and the powershift version.
 class MemberKeys {
  public:
