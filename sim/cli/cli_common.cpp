@@ -11,7 +11,9 @@ namespace powershift::cli {
 std::atomic<bool> g_stop{false};
 
 namespace {
-extern "C" void request_stop(int /*signal*/) { g_stop.store(true); }
+extern "C" void request_stop(int /*signal*/) {
+  g_stop.store(true);
+}
 }  // namespace
 
 void install_stop_handlers() {
@@ -31,12 +33,15 @@ Progress::Progress(bool enabled, std::string unit)
 
 void Progress::update(long long done, long long total) {
   if (!enabled_) return;
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double eta = done > 0 ? secs / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double eta =
+      done > 0 ? secs / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
   const int width = 30;
   const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
   std::fprintf(stderr, "\r  [%.*s%*s] %lld/%lld %s  %.1fs elapsed, ETA %.1fs ", filled,
-               "##############################", width - filled, "", done, total, unit_.c_str(), secs, eta);
+               "##############################", width - filled, "", done, total, unit_.c_str(),
+               secs, eta);
   if (done == total) std::fprintf(stderr, "\n");
   std::fflush(stderr);
 }

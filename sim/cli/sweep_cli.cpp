@@ -57,7 +57,8 @@ struct SweepCli::Options {
 
 namespace {
 
-void add_spec(CLI::App* cmd, SweepCli::Options& o) {  // NOLINT: Options is private but complete here
+void add_spec(CLI::App* cmd,
+              SweepCli::Options& o) {  // NOLINT: Options is private but complete here
   cmd->add_option("spec", o.spec, "Sweep spec (YAML)")->required();
 }
 
@@ -85,14 +86,16 @@ std::pair<long long, long long> resolve_shard(const SweepCli::Options& o, const 
     char* end = nullptr;
     errno = 0;
     const long long v = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || errno != 0) bad(what + ": '" + text + "' is not an integer");
+    if (text.empty() || *end != '\0' || errno != 0)
+      bad(what + ": '" + text + "' is not an integer");
     return v;
   };
   long long index = -1, count = -1;
   std::string origin;
   if (!o.shard.empty()) {
     const auto slash = o.shard.find('/');
-    if (slash == std::string::npos) bad("--shard " + o.shard + ": give it as INDEX/COUNT, e.g. --shard 3/16");
+    if (slash == std::string::npos)
+      bad("--shard " + o.shard + ": give it as INDEX/COUNT, e.g. --shard 3/16");
     index = parse(o.shard.substr(0, slash), "--shard " + o.shard);
     count = parse(o.shard.substr(slash + 1), "--shard " + o.shard);
     origin = "--shard " + o.shard;
@@ -110,15 +113,15 @@ std::pair<long long, long long> resolve_shard(const SweepCli::Options& o, const 
     } else {
       count = sweep::default_shards(l.spec, static_cast<long long>(l.members.size()));
     }
-    origin = "SLURM_ARRAY_TASK_ID " + std::string(task) + " + offset " + std::to_string(offset) + " of " +
-             std::to_string(count) + " shards";
+    origin = "SLURM_ARRAY_TASK_ID " + std::string(task) + " + offset " + std::to_string(offset) +
+             " of " + std::to_string(count) + " shards";
   } else {
     return {0, 1};
   }
   if (count < 1) bad(origin + ": the shard count must be at least 1, got " + std::to_string(count));
   if (index < 0 || index >= count) {
-    bad(origin + ": shard index " + std::to_string(index) + " is out of range: shards are numbered 0 to " +
-        std::to_string(count - 1));
+    bad(origin + ": shard index " + std::to_string(index) +
+        " is out of range: shards are numbered 0 to " + std::to_string(count - 1));
   }
   return {index, count};
 }
@@ -130,14 +133,18 @@ std::vector<long long> parse_member_list(const std::string& text, long long coun
   std::size_t pos = 0;
   while (pos <= text.size()) {
     const auto comma = text.find(',', pos);
-    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     const auto dash = item.find('-', 1);
     auto number = [&](const std::string& s) {
       char* end = nullptr;
       errno = 0;
       const long long v = std::strtoll(s.c_str(), &end, 10);
-      if (s.empty() || *end != '\0' || errno != 0 || v < 0) bad("'" + s + "' is not a member index");
-      if (v >= count) bad("member " + s + " is out of range: the design has members 0 to " + std::to_string(count - 1));
+      if (s.empty() || *end != '\0' || errno != 0 || v < 0)
+        bad("'" + s + "' is not a member index");
+      if (v >= count)
+        bad("member " + s + " is out of range: the design has members 0 to " +
+            std::to_string(count - 1));
       return v;
     };
     const long long a = number(dash == std::string::npos ? item : item.substr(0, dash));
@@ -164,7 +171,8 @@ void write_text(const std::string& path, const std::string& text, bool executabl
     out << text;
     if (!out) throw OutputError("cannot write " + path);
   }
-  if (executable) fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
+  if (executable)
+    fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
 }
 
 // Runs a command, returning its standard output; throws OutputError when it fails.
@@ -186,8 +194,8 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-int print_batch(const sweep::SweepSpec& spec, const sweep::BatchResult& r, const std::string& what, long long count,
-                bool quiet) {
+int print_batch(const sweep::SweepSpec& spec, const sweep::BatchResult& r, const std::string& what,
+                long long count, bool quiet) {
   if (!quiet || r.failed > 0 || r.stopped > 0) {
     std::fprintf(stderr, "powershift sweep %s: %s: %lld run, %lld already done, %lld failed",
                  spec.name.c_str(), what.c_str(), r.done, r.skipped, r.failed);
@@ -195,7 +203,8 @@ int print_batch(const sweep::SweepSpec& spec, const sweep::BatchResult& r, const
     std::fprintf(stderr, "\n");
     for (const auto& f : r.failures) std::fprintf(stderr, "  %s\n", f.c_str());
   }
-  if (r.stopped > 0 || (g_stop.load() && r.done + r.skipped + r.failed < count)) return kExitCheckpointed;
+  if (r.stopped > 0 || (g_stop.load() && r.done + r.skipped + r.failed < count))
+    return kExitCheckpointed;
   return r.failed > 0 ? kExitRuntime : kExitOk;
 }
 
@@ -207,9 +216,10 @@ int cmd_expand(const SweepCli::Options& o) {
   } else {
     write_text(o.design_out, csv, false);
   }
-  std::fprintf(stderr, "powershift sweep %s: %zu members (%s design, %zu parameters, %d replicates each)\n",
-               l.spec.name.c_str(), l.members.size(), sweep::design_name(l.spec.design), l.spec.parameters.size(),
-               l.spec.replicates);
+  std::fprintf(stderr,
+               "powershift sweep %s: %zu members (%s design, %zu parameters, %d replicates each)\n",
+               l.spec.name.c_str(), l.members.size(), sweep::design_name(l.spec.design),
+               l.spec.parameters.size(), l.spec.replicates);
   return kExitOk;
 }
 
@@ -219,7 +229,9 @@ int cmd_run(const SweepCli::Options& o) {
   if (o.mpi) session.emplace(nullptr, nullptr);
   const bool root = !session || session->rank() == 0;
 #else
-  if (o.mpi) throw InputError("--mpi: this powershift was built without MPI (install libopenmpi-dev and rebuild)");
+  if (o.mpi)
+    throw InputError(
+        "--mpi: this powershift was built without MPI (install libopenmpi-dev and rebuild)");
   const bool root = true;
 #endif
   Loaded l;
@@ -229,18 +241,21 @@ int cmd_run(const SweepCli::Options& o) {
     if (root) throw;
     return kExitBadInput;  // rank 0 reports it
   }
-  if (!o.member_list.empty() && !o.shard.empty()) throw InputError("--members and --shard: give one of them");
-  const auto shard = o.member_list.empty() ? resolve_shard(o, l) : std::pair<long long, long long>{0, 1};
+  if (!o.member_list.empty() && !o.shard.empty())
+    throw InputError("--members and --shard: give one of them");
+  const auto shard =
+      o.member_list.empty() ? resolve_shard(o, l) : std::pair<long long, long long>{0, 1};
   std::vector<long long> which;
   std::string what;
   if (!o.member_list.empty()) {
     which = parse_member_list(o.member_list, static_cast<long long>(l.members.size()));
     what = "members " + sweep::index_ranges(which);
   } else {
-    const auto [first, last] = sweep::shard_range(shard.first, shard.second, static_cast<long long>(l.members.size()));
+    const auto [first, last] =
+        sweep::shard_range(shard.first, shard.second, static_cast<long long>(l.members.size()));
     for (long long i = first; i < last; ++i) which.push_back(i);
-    what = "shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) + ", members " +
-           (which.empty() ? std::string("(none)") : sweep::index_ranges(which));
+    what = "shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) +
+           ", members " + (which.empty() ? std::string("(none)") : sweep::index_ranges(which));
   }
   if (root) sweep::prepare_dir(l.spec, l.members, l.dir);
   install_stop_handlers();
@@ -256,14 +271,17 @@ int cmd_run(const SweepCli::Options& o) {
     const int threads = o.threads > 0 ? o.threads : 1;
     std::error_code ec;
     fs::create_directories(fs::path(l.dir) / "members", ec);
-    const auto r = sweep::mpi::run_members(*session, l.spec, l.members, which, options, threads, on_progress);
+    const auto r =
+        sweep::mpi::run_members(*session, l.spec, l.members, which, options, threads, on_progress);
     if (!root) return kExitOk;
-    if (!o.quiet) std::fprintf(stderr, "powershift sweep %s: %d MPI workers\n", l.spec.name.c_str(), r.workers);
+    if (!o.quiet)
+      std::fprintf(stderr, "powershift sweep %s: %d MPI workers\n", l.spec.name.c_str(), r.workers);
     return print_batch(l.spec, r.totals, what, static_cast<long long>(which.size()), o.quiet);
   }
 #endif
   const int threads = thread_count(o.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   sweep::BatchResult r;
   arena.execute([&] { r = sweep::run_members(l.spec, l.members, which, options, on_progress); });
@@ -299,26 +317,35 @@ int cmd_status(const SweepCli::Options& o) {
   const auto total = static_cast<long long>(l.members.size());
   if (o.json) {
     std::string failures = "{";
-    for (const auto& [m, why] : st.failures) failures += (failures.size() > 1 ? "," : "") + json_string(std::to_string(m)) + ":" + json_string(why);
+    for (const auto& [m, why] : st.failures)
+      failures += (failures.size() > 1 ? "," : "") + json_string(std::to_string(m)) + ":" +
+                  json_string(why);
     failures += "}";
-    std::printf("{\"sweep\": %s, \"dir\": %s, \"members\": %lld, \"members_per_task\": %d, \"done\": %s, \"failed\": %s, "
-                "\"missing\": %s, \"failures\": %s}\n",
-                json_string(l.spec.name).c_str(), json_string(l.dir).c_str(), total, l.spec.members_per_task,
-                json_list(st.done).c_str(), json_list(st.failed).c_str(), json_list(st.missing).c_str(), failures.c_str());
+    std::printf(
+        "{\"sweep\": %s, \"dir\": %s, \"members\": %lld, \"members_per_task\": %d, \"done\": %s, "
+        "\"failed\": %s, "
+        "\"missing\": %s, \"failures\": %s}\n",
+        json_string(l.spec.name).c_str(), json_string(l.dir).c_str(), total,
+        l.spec.members_per_task, json_list(st.done).c_str(), json_list(st.failed).c_str(),
+        json_list(st.missing).c_str(), failures.c_str());
     return st.failed.empty() && st.missing.empty() ? kExitOk : kExitRuntime;
   }
   std::printf("sweep %s: %lld members in %s\n", l.spec.name.c_str(), total, l.dir.c_str());
-  std::printf("  done     %zu\n  failed   %zu\n  missing  %zu\n", st.done.size(), st.failed.size(), st.missing.size());
-  for (const auto& [m, why] : st.failures) std::printf("  failed member %lld: %s\n", m, why.c_str());
+  std::printf("  done     %zu\n  failed   %zu\n  missing  %zu\n", st.done.size(), st.failed.size(),
+              st.missing.size());
+  for (const auto& [m, why] : st.failures)
+    std::printf("  failed member %lld: %s\n", m, why.c_str());
   std::vector<long long> todo = st.missing;
   todo.insert(todo.end(), st.failed.begin(), st.failed.end());
   std::sort(todo.begin(), todo.end());
   if (todo.empty()) {
-    std::printf("complete: merge with `powershift sweep merge %s --dir %s`\n", o.spec.c_str(), l.dir.c_str());
+    std::printf("complete: merge with `powershift sweep merge %s --dir %s`\n", o.spec.c_str(),
+                l.dir.c_str());
     return kExitOk;
   }
   std::printf("not done: members %s\n", sweep::index_ranges(todo).c_str());
-  const long long shards = o.status_shards > 0 ? o.status_shards : sweep::default_shards(l.spec, total);
+  const long long shards =
+      o.status_shards > 0 ? o.status_shards : sweep::default_shards(l.spec, total);
   std::vector<long long> tasks;
   for (long long m : todo) {
     const long long t = sweep::shard_of(m, shards, total);
@@ -348,7 +375,9 @@ int cmd_slurm(const SweepCli::Options& o) {
   so.program = self_path();
   so.spec_path = fs::absolute(o.spec).lexically_normal().string();
   so.dir = fs::absolute(l.dir).lexically_normal().string();
-  so.shards = o.slurm_shards > 0 ? o.slurm_shards : sweep::default_shards(l.spec, static_cast<long long>(l.members.size()));
+  so.shards = o.slurm_shards > 0
+                  ? o.slurm_shards
+                  : sweep::default_shards(l.spec, static_cast<long long>(l.members.size()));
   so.max_running = o.max_running;
   so.max_array_size = o.max_array_size;
   so.cpus_per_task = o.cpus_per_task;
@@ -362,16 +391,20 @@ int cmd_slurm(const SweepCli::Options& o) {
   fs::create_directories(fs::path(so.dir) / "logs", ec);
   std::vector<std::string> paths;
   for (std::size_t i = 0; i < scripts.arrays.size(); ++i) {
-    paths.push_back((fs::path(so.dir) / "slurm" / ("array-" + std::to_string(i) + ".sbatch")).string());
+    paths.push_back(
+        (fs::path(so.dir) / "slurm" / ("array-" + std::to_string(i) + ".sbatch")).string());
     write_text(paths.back(), scripts.arrays[i], true);
   }
   const std::string merge_path = (fs::path(so.dir) / "slurm" / "merge.sbatch").string();
   write_text(merge_path, scripts.merge, true);
-  std::printf("sweep %s: %zu members in %lld array tasks\n", l.spec.name.c_str(), l.members.size(), so.shards);
-  for (std::size_t i = 0; i < paths.size(); ++i) std::printf("  wrote %s (--array=%s)\n", paths[i].c_str(), scripts.array_ranges[i].c_str());
+  std::printf("sweep %s: %zu members in %lld array tasks\n", l.spec.name.c_str(), l.members.size(),
+              so.shards);
+  for (std::size_t i = 0; i < paths.size(); ++i)
+    std::printf("  wrote %s (--array=%s)\n", paths[i].c_str(), scripts.array_ranges[i].c_str());
   std::printf("  wrote %s\n", merge_path.c_str());
   if (!o.submit) {
-    std::printf("submit with: powershift sweep slurm %s --dir %s --submit\n", o.spec.c_str(), l.dir.c_str());
+    std::printf("submit with: powershift sweep slurm %s --dir %s --submit\n", o.spec.c_str(),
+                l.dir.c_str());
     return kExitOk;
   }
   std::string ids;
@@ -381,9 +414,10 @@ int cmd_slurm(const SweepCli::Options& o) {
     std::printf("submitted %s as job %s\n", p.c_str(), job.c_str());
     ids += ":" + job;
   }
-  const std::string merge_id = capture("sbatch --parsable --dependency=afterok" + ids + " " + quote(merge_path));
-  std::printf("submitted %s as job %s (after%s)\n", merge_path.c_str(), merge_id.substr(0, merge_id.find(';')).c_str(),
-              ("ok" + ids).c_str());
+  const std::string merge_id =
+      capture("sbatch --parsable --dependency=afterok" + ids + " " + quote(merge_path));
+  std::printf("submitted %s as job %s (after%s)\n", merge_path.c_str(),
+              merge_id.substr(0, merge_id.find(';')).c_str(), ("ok" + ids).c_str());
   std::fflush(stdout);
   return kExitOk;
 }
@@ -392,56 +426,97 @@ int cmd_slurm(const SweepCli::Options& o) {
 
 SweepCli::SweepCli(CLI::App& app) : o_(std::make_unique<Options>()) {
   auto& o = *o_;
-  o.sweep = app.add_subcommand("sweep", "Parameter sweeps: expand, run (locally, a shard, under MPI), status, merge, slurm");
+  o.sweep = app.add_subcommand(
+      "sweep", "Parameter sweeps: expand, run (locally, a shard, under MPI), status, merge, slurm");
   o.sweep->require_subcommand(1);
-  const char* dir_help = "Sweep directory: member files, design table, scripts (default: ./<sweep name>)";
+  const char* dir_help =
+      "Sweep directory: member files, design table, scripts (default: ./<sweep name>)";
 
-  o.expand = o.sweep->add_subcommand("expand", "Check a sweep spec and write its design table (member, seed, parameter values) as CSV");
+  o.expand = o.sweep->add_subcommand(
+      "expand",
+      "Check a sweep spec and write its design table (member, seed, parameter values) as CSV");
   add_spec(o.expand, o);
   o.expand->add_option("-o,--output", o.design_out, "CSV file (default: standard output)");
 
-  o.run = o.sweep->add_subcommand("run", "Run the sweep's members (or one shard of them); finished members are skipped");
+  o.run = o.sweep->add_subcommand(
+      "run", "Run the sweep's members (or one shard of them); finished members are skipped");
   add_spec(o.run, o);
   o.run->add_option("--dir", o.dir, dir_help);
-  o.run->add_option("--shard", o.shard, "Run shard INDEX/COUNT of the members (default: from SLURM_ARRAY_TASK_ID, else all)")
+  o.run
+      ->add_option(
+          "--shard", o.shard,
+          "Run shard INDEX/COUNT of the members (default: from SLURM_ARRAY_TASK_ID, else all)")
       ->type_name("INDEX/COUNT");
-  o.run->add_option("--members", o.member_list, "Run these members only, e.g. 0-3,7 (instead of a shard)")->type_name("LIST");
-  o.run->add_option("--shard-count", o.shard_count, "Shards in all, with SLURM_ARRAY_TASK_ID (default: SLURM_ARRAY_TASK_COUNT)")
+  o.run
+      ->add_option("--members", o.member_list,
+                   "Run these members only, e.g. 0-3,7 (instead of a shard)")
+      ->type_name("LIST");
+  o.run
+      ->add_option("--shard-count", o.shard_count,
+                   "Shards in all, with SLURM_ARRAY_TASK_ID (default: SLURM_ARRAY_TASK_COUNT)")
       ->check(CLI::Range(1LL, 100000000LL));
-  o.run->add_option("--shard-offset", o.shard_offset,
-                    "Added to SLURM_ARRAY_TASK_ID (sites that cap array sizes; default: $POWERSHIFT_SHARD_OFFSET or 0)")
+  o.run
+      ->add_option("--shard-offset", o.shard_offset,
+                   "Added to SLURM_ARRAY_TASK_ID (sites that cap array sizes; default: "
+                   "$POWERSHIFT_SHARD_OFFSET or 0)")
       ->check(CLI::Range(0LL, 100000000LL));
-  o.run->add_option("--threads", o.threads, "Worker threads (default: all cores; 1 per rank with --mpi)")->check(CLI::Range(1, 4096));
+  o.run
+      ->add_option("--threads", o.threads,
+                   "Worker threads (default: all cores; 1 per rank with --mpi)")
+      ->check(CLI::Range(1, 4096));
   o.run->add_flag("--mpi", o.mpi, "Under mpirun: rank 0 hands out members, every rank runs them");
   o.run->add_flag("-q,--quiet", o.quiet, "Print nothing but errors");
-  o.run->add_option("--checkpoint-every", o.checkpoint_every, "Snapshot running members every N steps")->check(CLI::Range(1, 100000));
+  o.run
+      ->add_option("--checkpoint-every", o.checkpoint_every,
+                   "Snapshot running members every N steps")
+      ->check(CLI::Range(1, 100000));
 
-  o.status = o.sweep->add_subcommand("status", "Report done, failed and missing members (exit 0 when all are done, 1 otherwise)");
+  o.status = o.sweep->add_subcommand(
+      "status", "Report done, failed and missing members (exit 0 when all are done, 1 otherwise)");
   add_spec(o.status, o);
   o.status->add_option("--dir", o.dir, dir_help);
-  o.status->add_option("--shards", o.status_shards, "Array tasks the missing members are mapped to (default: members / members_per_task)")
+  o.status
+      ->add_option(
+          "--shards", o.status_shards,
+          "Array tasks the missing members are mapped to (default: members / members_per_task)")
       ->check(CLI::Range(1LL, 100000000LL));
-  o.status->add_flag("--json", o.json, "Print the state as JSON (done, failed, missing member lists)");
+  o.status->add_flag("--json", o.json,
+                     "Print the state as JSON (done, failed, missing member lists)");
 
-  o.merge = o.sweep->add_subcommand("merge", "Merge the members into one file with a member dimension");
+  o.merge =
+      o.sweep->add_subcommand("merge", "Merge the members into one file with a member dimension");
   add_spec(o.merge, o);
   o.merge->add_option("--dir", o.dir, dir_help);
   o.merge->add_option("-o,--output", o.merged, "Merged file (default: DIR/<sweep name>.h5)");
   o.merge->add_flag("--force", o.force, "Replace an existing merged file");
-  o.merge->add_flag("--allow-missing", o.allow_missing,
-                    "Merge the members that are done; the file's missing_members attribute names the rest");
+  o.merge->add_flag(
+      "--allow-missing", o.allow_missing,
+      "Merge the members that are done; the file's missing_members attribute names the rest");
 
-  o.slurm = o.sweep->add_subcommand("slurm", "Write a Slurm job-array script and a merge job for the sweep; --submit submits them");
+  o.slurm = o.sweep->add_subcommand(
+      "slurm",
+      "Write a Slurm job-array script and a merge job for the sweep; --submit submits them");
   add_spec(o.slurm, o);
   o.slurm->add_option("--dir", o.dir, dir_help);
-  o.slurm->add_flag("--submit", o.submit, "Submit with sbatch (the merge job runs after every task succeeded)");
-  o.slurm->add_option("--tasks", o.slurm_shards, "Array tasks (default: members / members_per_task)")->check(CLI::Range(1LL, 100000000LL));
-  o.slurm->add_option("--max-running", o.max_running, "Tasks running at once (--array=...%M; default: no limit)")->check(CLI::Range(1, 1000000));
-  o.slurm->add_option("--max-array-size", o.max_array_size, "Split into arrays of at most this many tasks (the site's MaxArraySize)")
+  o.slurm->add_flag("--submit", o.submit,
+                    "Submit with sbatch (the merge job runs after every task succeeded)");
+  o.slurm
+      ->add_option("--tasks", o.slurm_shards, "Array tasks (default: members / members_per_task)")
       ->check(CLI::Range(1LL, 100000000LL));
-  o.slurm->add_option("--cpus-per-task", o.cpus_per_task, "CPUs per task (its threads)")->check(CLI::Range(1, 4096));
+  o.slurm
+      ->add_option("--max-running", o.max_running,
+                   "Tasks running at once (--array=...%M; default: no limit)")
+      ->check(CLI::Range(1, 1000000));
+  o.slurm
+      ->add_option("--max-array-size", o.max_array_size,
+                   "Split into arrays of at most this many tasks (the site's MaxArraySize)")
+      ->check(CLI::Range(1LL, 100000000LL));
+  o.slurm->add_option("--cpus-per-task", o.cpus_per_task, "CPUs per task (its threads)")
+      ->check(CLI::Range(1, 4096));
   o.slurm->add_option("--time", o.time, "Time limit per task (sbatch --time)");
-  o.slurm->add_option("--signal-lead", o.signal_lead, "Seconds before the limit at which members checkpoint (SIGUSR1)")
+  o.slurm
+      ->add_option("--signal-lead", o.signal_lead,
+                   "Seconds before the limit at which members checkpoint (SIGUSR1)")
       ->check(CLI::Range(1, 86400));
   o.slurm->add_option("--partition", o.partition, "Partition (default: the cluster's default)");
   o.slurm->add_option("--account", o.account, "Account to charge");
@@ -449,7 +524,9 @@ SweepCli::SweepCli(CLI::App& app) : o_(std::make_unique<Options>()) {
 
 SweepCli::~SweepCli() = default;
 
-bool SweepCli::selected() const { return o_->sweep->parsed(); }
+bool SweepCli::selected() const {
+  return o_->sweep->parsed();
+}
 
 int SweepCli::run(const std::string& command_line) {
   const auto& o = *o_;

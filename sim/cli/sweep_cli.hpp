@@ -1,7 +1,6 @@
 #pragma once
 // `powershift sweep expand|run|status|merge|slurm`: the sweep front end.
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 

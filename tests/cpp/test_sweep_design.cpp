@@ -24,7 +24,9 @@ sw::SweepSpec spec_from(const std::string& body) {
   const fs::path dir = fs::temp_directory_path() / "powershift_test_sweep_design";
   fs::create_directories(dir);
   const fs::path path = dir / "spec.yaml";
-  std::ofstream(path) << "sweep: t\nscenario: " << POWERSHIFT_SOURCE_DIR << "/scenarios/examples/two-towns.yaml\n" << body;
+  std::ofstream(path) << "sweep: t\nscenario: " << POWERSHIFT_SOURCE_DIR
+                      << "/scenarios/examples/two-towns.yaml\n"
+                      << body;
   return sw::load_sweep_spec(path.string());
 }
 
@@ -66,13 +68,16 @@ design: {type: grid}
 }
 
 TEST(SweepDesign, CommonSeedPolicyGivesEveryMemberTheSameSeed) {
-  const auto m = sw::expand(spec_from(std::string(kThreeUniform) + "design: {type: latin_hypercube, samples: 5}\nseed: 42\nseed_policy: common\n"));
+  const auto m = sw::expand(
+      spec_from(std::string(kThreeUniform) +
+                "design: {type: latin_hypercube, samples: 5}\nseed: 42\nseed_policy: common\n"));
   for (const auto& x : m) EXPECT_EQ(x.seed, 42U);
 }
 
 TEST(SweepDesign, LatinHypercubePutsOneSampleInEachStratumOfEveryParameter) {
   const int n = 37;
-  const auto m = sw::expand(spec_from(std::string(kThreeUniform) + "design: {type: latin_hypercube, samples: 37, seed: 9}\n"));
+  const auto m = sw::expand(spec_from(std::string(kThreeUniform) +
+                                      "design: {type: latin_hypercube, samples: 37, seed: 9}\n"));
   ASSERT_EQ(m.size(), static_cast<std::size_t>(n));
   for (std::size_t j = 0; j < 3; ++j) {
     std::set<int> strata;
@@ -84,10 +89,12 @@ TEST(SweepDesign, LatinHypercubePutsOneSampleInEachStratumOfEveryParameter) {
 }
 
 TEST(SweepDesign, DesignDependsOnItsSeedOnly) {
-  const std::string body = std::string(kThreeUniform) + "design: {type: latin_hypercube, samples: 8, seed: 3}\n";
+  const std::string body =
+      std::string(kThreeUniform) + "design: {type: latin_hypercube, samples: 8, seed: 3}\n";
   const auto a = sw::expand(spec_from(body));
   const auto b = sw::expand(spec_from(body + "seed: 99\n"));  // the runs' seed, not the design's
-  const auto c = sw::expand(spec_from(std::string(kThreeUniform) + "design: {type: latin_hypercube, samples: 8, seed: 4}\n"));
+  const auto c = sw::expand(spec_from(std::string(kThreeUniform) +
+                                      "design: {type: latin_hypercube, samples: 8, seed: 4}\n"));
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].unit, b[i].unit);
   EXPECT_NE(a[0].unit, c[0].unit);
 }
@@ -95,7 +102,8 @@ TEST(SweepDesign, DesignDependsOnItsSeedOnly) {
 TEST(SweepDesign, SobolFollowsSaltellisRowOrder) {
   const int d = 3;
   for (bool second : {false, true}) {
-    const auto m = sw::expand(spec_from(std::string(kThreeUniform) + "design: {type: sobol, samples: 16, seed: 5" +
+    const auto m = sw::expand(spec_from(std::string(kThreeUniform) +
+                                        "design: {type: sobol, samples: 16, seed: 5" +
                                         (second ? ", second_order: true" : "") + "}\n"));
     const int per = second ? 2 * d + 2 : d + 2;
     ASSERT_EQ(m.size(), static_cast<std::size_t>(16 * per));
@@ -116,14 +124,17 @@ TEST(SweepDesign, SobolFollowsSaltellisRowOrder) {
     // coordinate; the digital shift keeps it).
     for (int k = 0; k < d; ++k) {
       std::set<int> cells;
-      for (int j = 0; j < 16; ++j) cells.insert(static_cast<int>(std::floor(m[static_cast<std::size_t>(j * per)].unit[k] * 16)));
+      for (int j = 0; j < 16; ++j)
+        cells.insert(
+            static_cast<int>(std::floor(m[static_cast<std::size_t>(j * per)].unit[k] * 16)));
       EXPECT_EQ(cells.size(), 16U);
     }
   }
 }
 
 TEST(SweepDesign, MorrisTrajectoriesMoveOneFactorByDelta) {
-  const auto m = sw::expand(spec_from(std::string(kThreeUniform) + "design: {type: morris, samples: 10, levels: 6, seed: 2}\n"));
+  const auto m = sw::expand(spec_from(std::string(kThreeUniform) +
+                                      "design: {type: morris, samples: 10, levels: 6, seed: 2}\n"));
   const int d = 3;
   ASSERT_EQ(m.size(), static_cast<std::size_t>(10 * (d + 1)));
   const double delta = 6.0 / (2.0 * 5.0);
@@ -144,7 +155,8 @@ TEST(SweepDesign, MorrisTrajectoriesMoveOneFactorByDelta) {
       }
       moved.insert(changed);
     }
-    EXPECT_EQ(moved.size(), static_cast<std::size_t>(d)) << "every factor moves once per trajectory";
+    EXPECT_EQ(moved.size(), static_cast<std::size_t>(d))
+        << "every factor moves once per trajectory";
   }
 }
 
@@ -155,7 +167,9 @@ TEST(SweepDesign, QuantilesInvertTheirDistributions) {
   p.b = 2.0;
   for (double u : {1e-9, 0.001, 0.1, 0.5, 0.8, 0.999, 1 - 1e-12}) {
     const double x = sw::quantile(p, u);
-    EXPECT_NEAR(0.5 * std::erfc(-(x - 3.0) / (2.0 * std::sqrt(2.0))), u, 1e-13 * std::max(1.0, 1.0 / u)) << u;
+    EXPECT_NEAR(0.5 * std::erfc(-(x - 3.0) / (2.0 * std::sqrt(2.0))), u,
+                1e-13 * std::max(1.0, 1.0 / u))
+        << u;
   }
   p.kind = sw::ValueKind::Triangular;  // low 1, mode 2, high 5
   p.a = 1.0;
@@ -163,7 +177,8 @@ TEST(SweepDesign, QuantilesInvertTheirDistributions) {
   p.b = 5.0;
   for (double u : {0.01, 0.2, 0.25, 0.6, 0.99}) {
     const double x = sw::quantile(p, u);
-    const double cdf = x <= 2.0 ? (x - 1.0) * (x - 1.0) / (4.0 * 1.0) : 1.0 - (5.0 - x) * (5.0 - x) / (4.0 * 3.0);
+    const double cdf =
+        x <= 2.0 ? (x - 1.0) * (x - 1.0) / (4.0 * 1.0) : 1.0 - (5.0 - x) * (5.0 - x) / (4.0 * 3.0);
     EXPECT_NEAR(cdf, u, 1e-12);
   }
   p.kind = sw::ValueKind::LogUniform;
@@ -199,20 +214,46 @@ design: {type: grid}
 
 TEST(SweepSpecErrors, AreLocatedAndNamed) {
   const std::string base = "parameters:\n  - {name: s, path: 'events[0].scope', values: [0.5]}\n";
-  EXPECT_NE(errors_of(base + "design: {type: sobol, samples: 100}\n").find("spec.yaml:5:32: error: design.samples: a Sobol design needs a power of two"), std::string::npos)
+  EXPECT_NE(errors_of(base + "design: {type: sobol, samples: 100}\n")
+                .find("spec.yaml:5:32: error: design.samples: a Sobol design needs a power of two"),
+            std::string::npos)
       << errors_of(base + "design: {type: sobol, samples: 100}\n");
-  EXPECT_NE(errors_of(base + "design: {type: grid}\nreplicate: 3\n").find("spec.yaml:6:1: error: replicate: unknown key 'replicate' in a sweep spec (did you mean 'replicates'?)"), std::string::npos);
-  EXPECT_NE(errors_of("parameters:\n  - {name: s, path: 'events[0].scope', range: {first: 2, step: 1, last: 1}}\ndesign: {type: grid}\n").find("parameters[0].range: is empty"), std::string::npos);
-  EXPECT_NE(errors_of("parameters:\n  - {name: s, path: 'events[0].scope', distribution: {uniform: [0, 1]}}\ndesign: {type: grid}\n").find("a grid needs a list of values"), std::string::npos);
-  EXPECT_NE(errors_of(base + "design: {type: grid, samples: 3}\n").find("a grid has no 'samples'"), std::string::npos);
-  EXPECT_NE(errors_of(base + "design: {type: morris, samples: 3, levels: 5}\n").find("Morris levels must be even"), std::string::npos);
-  EXPECT_NE(errors_of(base + "design: {type: latin_hypercube}\n").find("needs 'samples'"), std::string::npos);
-  EXPECT_NE(errors_of(base + "design: {type: lhs, samples: 3}\n").find("must be one of grid, latin_hypercube, sobol, morris"), std::string::npos);
-  EXPECT_NE(errors_of("parameters:\n  - {name: member, path: 'events[0].scope', values: [1]}\ndesign: {type: grid}\n").find("names a dimension of the output"), std::string::npos);
+  EXPECT_NE(errors_of(base + "design: {type: grid}\nreplicate: 3\n")
+                .find("spec.yaml:6:1: error: replicate: unknown key 'replicate' in a sweep spec "
+                      "(did you mean 'replicates'?)"),
+            std::string::npos);
+  EXPECT_NE(errors_of("parameters:\n  - {name: s, path: 'events[0].scope', range: {first: 2, step: "
+                      "1, last: 1}}\ndesign: {type: grid}\n")
+                .find("parameters[0].range: is empty"),
+            std::string::npos);
+  EXPECT_NE(errors_of("parameters:\n  - {name: s, path: 'events[0].scope', distribution: {uniform: "
+                      "[0, 1]}}\ndesign: {type: grid}\n")
+                .find("a grid needs a list of values"),
+            std::string::npos);
+  EXPECT_NE(errors_of(base + "design: {type: grid, samples: 3}\n").find("a grid has no 'samples'"),
+            std::string::npos);
+  EXPECT_NE(errors_of(base + "design: {type: morris, samples: 3, levels: 5}\n")
+                .find("Morris levels must be even"),
+            std::string::npos);
+  EXPECT_NE(errors_of(base + "design: {type: latin_hypercube}\n").find("needs 'samples'"),
+            std::string::npos);
+  EXPECT_NE(errors_of(base + "design: {type: lhs, samples: 3}\n")
+                .find("must be one of grid, latin_hypercube, sobol, morris"),
+            std::string::npos);
+  EXPECT_NE(errors_of("parameters:\n  - {name: member, path: 'events[0].scope', values: "
+                      "[1]}\ndesign: {type: grid}\n")
+                .find("names a dimension of the output"),
+            std::string::npos);
   // Sizes are checked before anything is allocated for them.
-  EXPECT_NE(errors_of("parameters:\n"
-                      "  - {name: a, path: 'events[0].scope', range: {first: 0, step: 0.0001, last: 9}}\n"
-                      "  - {name: b, path: 'events[0].pace_days', range: {first: 1, step: 0.0001, last: 9}}\n"
-                      "design: {type: grid}\n").find("members; at most 10000000 are allowed"), std::string::npos);
-  EXPECT_NE(errors_of(base + "design: {type: sobol, samples: 4611686018427387904}\n").find("design.samples: must be in [1, 10000000]"), std::string::npos);
+  EXPECT_NE(
+      errors_of(
+          "parameters:\n"
+          "  - {name: a, path: 'events[0].scope', range: {first: 0, step: 0.0001, last: 9}}\n"
+          "  - {name: b, path: 'events[0].pace_days', range: {first: 1, step: 0.0001, last: 9}}\n"
+          "design: {type: grid}\n")
+          .find("members; at most 10000000 are allowed"),
+      std::string::npos);
+  EXPECT_NE(errors_of(base + "design: {type: sobol, samples: 4611686018427387904}\n")
+                .find("design.samples: must be in [1, 10000000]"),
+            std::string::npos);
 }

@@ -25,7 +25,8 @@ struct RunSettings {
 };
 
 // Loads a scenario with overrides and applies the settings, as `powershift run` does.
-scenario::LoadResult load_for_run(const std::string& path, const std::vector<scenario::Override>& overrides,
+scenario::LoadResult load_for_run(const std::string& path,
+                                  const std::vector<scenario::Override>& overrides,
                                   const RunSettings& settings);
 
 struct RunJob {
@@ -43,7 +44,7 @@ struct RunJob {
 
 struct RunOutcome {
   bool complete = false;
-  EnsembleSummary summary;  // when complete
+  EnsembleSummary summary;                // when complete
   std::size_t finished = 0, running = 0;  // replicates in the checkpoint, when stopped
 };
 

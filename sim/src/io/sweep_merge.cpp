@@ -18,10 +18,24 @@ using h5::Handle;
 using h5::string_attribute;
 
 const std::vector<std::string>& mergeable_variables() {
-  static const std::vector<std::string> names = {
-      "control", "support", "power", "forces", "control_share_pop", "control_share_value", "forces_total",
-      "casualties", "withdrawn", "exit_queue", "budget", "vacuum_share", "hhi", "effective_actors",
-      "vacuum_days", "attribution_net", "attribution_lost", "attribution_unfilled"};
+  static const std::vector<std::string> names = {"control",
+                                                 "support",
+                                                 "power",
+                                                 "forces",
+                                                 "control_share_pop",
+                                                 "control_share_value",
+                                                 "forces_total",
+                                                 "casualties",
+                                                 "withdrawn",
+                                                 "exit_queue",
+                                                 "budget",
+                                                 "vacuum_share",
+                                                 "hhi",
+                                                 "effective_actors",
+                                                 "vacuum_days",
+                                                 "attribution_net",
+                                                 "attribution_lost",
+                                                 "attribution_unfilled"};
   return names;
 }
 
@@ -58,7 +72,8 @@ struct VariableInfo {
 
 VariableInfo describe(const Source& src, const std::string& name) {
   if (H5Lexists(src.file.get(), name.c_str(), H5P_DEFAULT) <= 0) {
-    throw InputError(src.path + ": has no variable '" + name + "' (was it recorded? see record.fields)");
+    throw InputError(src.path + ": has no variable '" + name +
+                     "' (was it recorded? see record.fields)");
   }
   Handle ds(checked(H5Dopen2(src.file.get(), name.c_str(), H5P_DEFAULT), "open dataset"), H5Dclose);
   VariableInfo v;
@@ -73,11 +88,13 @@ VariableInfo describe(const Source& src, const std::string& name) {
     if (!is_scale && H5DSget_num_scales(ds.get(), static_cast<unsigned>(i)) > 0) {
       H5DSiterate_scales(ds.get(), static_cast<unsigned>(i), nullptr, scale_name, &dim);
     }
-    if (dim.empty()) throw InputError(src.path + ": variable '" + name + "' has an unnamed dimension");
+    if (dim.empty())
+      throw InputError(src.path + ": variable '" + name + "' has an unnamed dimension");
     v.dims.push_back(dim);
   }
   Handle ftype(checked(H5Dget_type(ds.get()), "get type"), H5Tclose);
-  v.native = Handle(checked(H5Tget_native_type(ftype.get(), H5T_DIR_ASCEND), "native type"), H5Tclose);
+  v.native =
+      Handle(checked(H5Tget_native_type(ftype.get(), H5T_DIR_ASCEND), "native type"), H5Tclose);
   v.element = H5Tget_size(v.native.get());
   for (const char* a : {"units", "long_name", "calendar", "flag_values", "flag_meanings"}) {
     if (H5Aexists(ds.get(), a) > 0) {
@@ -108,14 +125,19 @@ class MergedFile {
     const fs::path target(final_path);
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw InputError("output directory does not exist: " + dir.string());
-    if (fs::exists(target, ec) && !force) throw InputError("output file exists: " + final_path + " (use --force to replace it)");
-    temp_ = (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid()))).string();
+    if (!fs::is_directory(dir, ec))
+      throw InputError("output directory does not exist: " + dir.string());
+    if (fs::exists(target, ec) && !force)
+      throw InputError("output file exists: " + final_path + " (use --force to replace it)");
+    temp_ = (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
+                .string();
     Handle fapl(checked(H5Pcreate(H5P_FILE_ACCESS), "create file access list"), H5Pclose);
     check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format");
     Handle fcpl(checked(H5Pcreate(H5P_FILE_CREATE), "create file creation list"), H5Pclose);
-    check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "order");
-    check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "order");
+    check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "order");
+    check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "order");
     const hid_t f = H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
     if (f < 0) throw OutputError("cannot create output file " + temp_);
     file_ = Handle(f, H5Fclose);
@@ -131,10 +153,14 @@ class MergedFile {
   }
   [[nodiscard]] hid_t id() const { return file_.get(); }
 
-  Handle create(const std::string& name, hid_t type, const std::vector<hsize_t>& shape, int deflate) {
-    Handle space(checked(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), "dataspace"), H5Sclose);
+  Handle create(const std::string& name, hid_t type, const std::vector<hsize_t>& shape,
+                int deflate) {
+    Handle space(checked(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
+                         "dataspace"),
+                 H5Sclose);
     Handle dcpl(checked(H5Pcreate(H5P_DATASET_CREATE), "dataset list"), H5Pclose);
-    check(H5Pset_attr_creation_order(dcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), "order");
+    check(H5Pset_attr_creation_order(dcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+          "order");
     bool empty = false;
     for (auto s : shape) empty = empty || s == 0;
     if (shape.size() >= 2 && !empty) {
@@ -146,7 +172,8 @@ class MergedFile {
         check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate)), "deflate");
       }
     }
-    const hid_t ds = H5Dcreate2(file_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT);
+    const hid_t ds = H5Dcreate2(file_.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
+                                dcpl.get(), H5P_DEFAULT);
     if (ds < 0) throw OutputError("HDF5: cannot create dataset " + name);
     return Handle(ds, H5Dclose);
   }
@@ -157,7 +184,8 @@ class MergedFile {
   }
   void attach(hid_t ds, const std::vector<std::string>& dims) {
     for (std::size_t i = 0; i < dims.size(); ++i) {
-      check(H5DSattach_scale(ds, scales_.at(dims[i]).get(), static_cast<unsigned>(i)), "attach dimension scale");
+      check(H5DSattach_scale(ds, scales_.at(dims[i]).get(), static_cast<unsigned>(i)),
+            "attach dimension scale");
     }
   }
   [[nodiscard]] bool has_scale(const std::string& dim) const { return scales_.count(dim) > 0; }
@@ -186,12 +214,15 @@ Handle vlen_string_type() {
   return type;
 }
 
-void write_strings(MergedFile& out, const std::string& name, const std::vector<std::string>& values, Handle* keep) {
+void write_strings(MergedFile& out, const std::string& name, const std::vector<std::string>& values,
+                   Handle* keep) {
   Handle type = vlen_string_type();
   Handle ds = out.create(name, type.get(), {values.size()}, 0);
   std::vector<const char*> ptrs;
   for (const auto& v : values) ptrs.push_back(v.c_str());
-  if (!values.empty()) check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), "write strings");
+  if (!values.empty())
+    check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+          "write strings");
   *keep = std::move(ds);
 }
 
@@ -212,7 +243,8 @@ void merge_sweep(const MergeInput& in) {
     std::vector<std::int64_t> idx;
     for (const auto& m : in.members) idx.push_back(m.index);
     Handle ds = out.create("member", H5T_NATIVE_INT64, {m_count}, 0);
-    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx.data()), "write member");
+    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx.data()),
+          "write member");
     string_attribute(ds.get(), "long_name", "sweep member index (row of the design table)");
     out.scale("member", std::move(ds));
   }
@@ -232,7 +264,8 @@ void merge_sweep(const MergeInput& in) {
       const auto data = read_all(first, dim, dv);
       Handle ds = out.create(dim, dv.native.get(), dv.shape, 0);
       if (!dv.shape.empty() && dv.shape[0] > 0) {
-        check(H5Dwrite(ds.get(), dv.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "write coordinate");
+        check(H5Dwrite(ds.get(), dv.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+              "write coordinate");
       }
       if (H5Tis_variable_str(dv.native.get()) > 0) {
         Handle space(checked(H5Dget_space(ds.get()), "space"), H5Sclose);
@@ -248,8 +281,10 @@ void merge_sweep(const MergeInput& in) {
     std::vector<std::int64_t> seeds;
     for (const auto& m : in.members) seeds.push_back(static_cast<std::int64_t>(m.seed));
     Handle ds = out.create("seed", H5T_NATIVE_INT64, {m_count}, 0);
-    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, seeds.data()), "write seed");
-    string_attribute(ds.get(), "long_name", "the member's random seed (its replicates use keys (seed, r))");
+    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, seeds.data()),
+          "write seed");
+    string_attribute(ds.get(), "long_name",
+                     "the member's random seed (its replicates use keys (seed, r))");
     out.attach(ds.get(), {"member"});
   }
   for (std::size_t p = 0; p < in.parameters.size(); ++p) {
@@ -259,13 +294,15 @@ void merge_sweep(const MergeInput& in) {
       std::vector<double> values;
       for (const auto& m : in.members) values.push_back(m.numbers[p]);
       ds = out.create(par.name, H5T_NATIVE_DOUBLE, {m_count}, 0);
-      check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), "write parameter");
+      check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+            "write parameter");
     } else {
       std::vector<std::string> labels;
       for (const auto& m : in.members) labels.push_back(m.labels[p]);
       write_strings(out, par.name, labels, &ds);
     }
-    string_attribute(ds.get(), "long_name", "sweep parameter " + par.name + " (scenario path " + par.path + ")");
+    string_attribute(ds.get(), "long_name",
+                     "sweep parameter " + par.name + " (scenario path " + par.path + ")");
     string_attribute(ds.get(), "scenario_path", par.path);
     string_attribute(ds.get(), "distribution", par.distribution);
     out.attach(ds.get(), {"member"});
@@ -275,8 +312,11 @@ void merge_sweep(const MergeInput& in) {
     std::vector<double> unit;
     for (const auto& m : in.members) unit.insert(unit.end(), m.unit.begin(), m.unit.end());
     Handle ds = out.create("design_unit", H5T_NATIVE_DOUBLE, {m_count, in.parameters.size()}, 0);
-    check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, unit.data()), "write design");
-    string_attribute(ds.get(), "long_name", "the member's design coordinates in [0, 1] (the sample before values are mapped)");
+    check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, unit.data()),
+          "write design");
+    string_attribute(
+        ds.get(), "long_name",
+        "the member's design coordinates in [0, 1] (the sample before values are mapped)");
     string_attribute(ds.get(), "coordinates", coordinates);
     out.attach(ds.get(), {"member", "parameter"});
   }
@@ -292,7 +332,10 @@ void merge_sweep(const MergeInput& in) {
     string_attribute(ds.get(), "coordinates", coordinates);
     out.attach(ds.get(), dims);
     Handle fspace(checked(H5Dget_space(ds.get()), "space"), H5Sclose);
-    Handle mspace(checked(H5Screate_simple(static_cast<int>(v.shape.size()), v.shape.data(), nullptr), "space"), H5Sclose);
+    Handle mspace(
+        checked(H5Screate_simple(static_cast<int>(v.shape.size()), v.shape.data(), nullptr),
+                "space"),
+        H5Sclose);
     std::vector<hsize_t> start(shape.size(), 0), count = shape;
     count[0] = 1;
     for (hsize_t i = 0; i < m_count; ++i) {
@@ -301,13 +344,17 @@ void merge_sweep(const MergeInput& in) {
       const Source& s = i == 0 ? first : src;
       const VariableInfo mv = describe(s, name);
       if (mv.shape != v.shape || mv.dims != v.dims) {
-        throw InputError(member.file + ": variable '" + name + "' has another shape than in " + first.path +
-                         " (do parameters change the regions, actors or steps?)");
+        throw InputError(member.file + ": variable '" + name + "' has another shape than in " +
+                         first.path + " (do parameters change the regions, actors or steps?)");
       }
       const auto data = read_all(s, name, mv);
       start[0] = i;
-      check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr), "select");
-      check(H5Dwrite(ds.get(), v.native.get(), mspace.get(), fspace.get(), H5P_DEFAULT, data.data()), "write member");
+      check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                                nullptr),
+            "select");
+      check(
+          H5Dwrite(ds.get(), v.native.get(), mspace.get(), fspace.get(), H5P_DEFAULT, data.data()),
+          "write member");
     }
   }
   const hid_t root = out.id();
@@ -324,13 +371,19 @@ void merge_sweep(const MergeInput& in) {
   for (auto m : in.missing) missing += (missing.empty() ? "" : " ") + std::to_string(m);
   string_attribute(root, "missing_members", missing);
   string_attribute(root, "command_line", in.command_line);
-  for (const char* a : {"scenario_name", "start_date", "powershift_version", "withdrawing_actor", "recorded_fields"}) {
-    if (H5Aexists(first.file.get(), a) > 0) string_attribute(root, a, h5::read_string_attribute(first.file.get(), a));
+  for (const char* a : {"scenario_name", "start_date", "powershift_version", "withdrawing_actor",
+                        "recorded_fields"}) {
+    if (H5Aexists(first.file.get(), a) > 0)
+      string_attribute(root, a, h5::read_string_attribute(first.file.get(), a));
   }
   for (const char* a : {"replicates", "steps"}) {
-    if (H5Aexists(first.file.get(), a) > 0) h5::numeric_attribute<std::int32_t>(root, a, h5::read_numeric_attribute<std::int32_t>(first.file.get(), a));
+    if (H5Aexists(first.file.get(), a) > 0)
+      h5::numeric_attribute<std::int32_t>(
+          root, a, h5::read_numeric_attribute<std::int32_t>(first.file.get(), a));
   }
-  if (H5Aexists(first.file.get(), "dt_days") > 0) h5::numeric_attribute<double>(root, "dt_days", h5::read_numeric_attribute<double>(first.file.get(), "dt_days"));
+  if (H5Aexists(first.file.get(), "dt_days") > 0)
+    h5::numeric_attribute<double>(root, "dt_days",
+                                  h5::read_numeric_attribute<double>(first.file.get(), "dt_days"));
   out.commit();
 }
 

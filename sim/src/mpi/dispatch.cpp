@@ -1,5 +1,3 @@
-#include "powershift/sweep/mpi_dispatch.hpp"
-
 #include <mpi.h>
 #include <tbb/task_arena.h>
 
@@ -7,6 +5,8 @@
 #include <chrono>
 #include <deque>
 #include <thread>
+
+#include "powershift/sweep/mpi_dispatch.hpp"
 
 namespace powershift::sweep::mpi {
 namespace {
@@ -20,17 +20,25 @@ constexpr int kDone = 3;
 // The outcome codes a worker reports.
 constexpr long long kNone = -1;
 
-long long code_of(MemberOutcome o) { return static_cast<long long>(o); }
+long long code_of(MemberOutcome o) {
+  return static_cast<long long>(o);
+}
 
 void count(BatchResult& r, long long code, long long member, const std::string& message) {
   switch (static_cast<MemberOutcome>(code)) {
-    case MemberOutcome::Done: ++r.done; break;
-    case MemberOutcome::Skipped: ++r.skipped; break;
+    case MemberOutcome::Done:
+      ++r.done;
+      break;
+    case MemberOutcome::Skipped:
+      ++r.skipped;
+      break;
     case MemberOutcome::Failed:
       ++r.failed;
       r.failures.push_back("member " + std::to_string(member) + ": " + message);
       break;
-    case MemberOutcome::Stopped: ++r.stopped; break;
+    case MemberOutcome::Stopped:
+      ++r.stopped;
+      break;
   }
 }
 
@@ -43,17 +51,21 @@ Session::Session(int* argc, char*** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
-Session::~Session() { MPI_Finalize(); }
+Session::~Session() {
+  MPI_Finalize();
+}
 
-DispatchResult run_members(const Session& session, const SweepSpec& spec, const std::vector<Member>& members,
-                           const std::vector<long long>& which, const MemberRunOptions& options, int threads,
+DispatchResult run_members(const Session& session, const SweepSpec& spec,
+                           const std::vector<Member>& members, const std::vector<long long>& which,
+                           const MemberRunOptions& options, int threads,
                            const std::function<void(long long, long long)>& progress) {
   DispatchResult result;
   tbb::task_arena arena(threads);
   const MemberKeys keys(spec);
   const SweepDir dir(options.dir, static_cast<long long>(members.size()));
   if (session.size() == 1) {
-    arena.execute([&] { result.totals = sweep::run_members(spec, members, which, options, progress); });
+    arena.execute(
+        [&] { result.totals = sweep::run_members(spec, members, which, options, progress); });
     return result;
   }
   result.workers = session.size() - 1;
@@ -87,7 +99,8 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec, const 
           int len = 0;
           MPI_Get_count(&ms, MPI_CHAR, &len);
           message.resize(static_cast<std::size_t>(len));
-          MPI_Recv(message.data(), len, MPI_CHAR, worker, kReady + 10, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+          MPI_Recv(message.data(), len, MPI_CHAR, worker, kReady + 10, MPI_COMM_WORLD,
+                   MPI_STATUS_IGNORE);
         }
         count(result.totals, msg[0], msg[1], message);
         if (static_cast<MemberOutcome>(msg[0]) == MemberOutcome::Stopped) stopping = true;
@@ -113,7 +126,8 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec, const 
   while (true) {
     MPI_Send(msg, 2, MPI_LONG_LONG, 0, kReady, MPI_COMM_WORLD);
     if (msg[0] == code_of(MemberOutcome::Failed)) {
-      MPI_Send(message.data(), static_cast<int>(message.size()), MPI_CHAR, 0, kReady + 10, MPI_COMM_WORLD);
+      MPI_Send(message.data(), static_cast<int>(message.size()), MPI_CHAR, 0, kReady + 10,
+               MPI_COMM_WORLD);
     }
     long long member = -1;
     MPI_Status st;
@@ -122,7 +136,8 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec, const 
     message.clear();
     MemberOutcome outcome = MemberOutcome::Failed;
     arena.execute([&] {
-      outcome = run_member(spec, keys, dir, members[static_cast<std::size_t>(member)], options, &message);
+      outcome =
+          run_member(spec, keys, dir, members[static_cast<std::size_t>(member)], options, &message);
     });
     msg[0] = code_of(outcome);
     msg[1] = member;

@@ -1,8 +1,6 @@
 // The sweep spec loader: YAML to a validated sweep::SweepSpec, every problem located. Uses the
 // scenario library's YAML tree (document.hpp) so that positions, limits on nesting and alias
 // expansion, and "did you mean" suggestions work as they do for scenarios.
-#include "powershift/sweep/spec.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,6 +11,7 @@
 
 #include "compose.hpp"
 #include "document.hpp"
+#include "powershift/sweep/spec.hpp"
 
 namespace powershift::sweep {
 namespace {
@@ -22,19 +21,22 @@ using scenario::doc::Kind;
 using scenario::doc::Node;
 
 const std::vector<std::string> kRootKeys = {
-    "sweep", "description", "scenario", "set", "parameters", "design", "replicates", "seed",
-    "seed_policy", "steps", "record", "outputs", "members_per_task"};
-const std::vector<std::string> kParameterKeys = {"name", "path", "values", "labels", "range",
-                                                 "distribution", "integer"};
+    "sweep", "description", "scenario", "set",    "parameters", "design",          "replicates",
+    "seed",  "seed_policy", "steps",    "record", "outputs",    "members_per_task"};
+const std::vector<std::string> kParameterKeys = {"name",  "path",         "values", "labels",
+                                                 "range", "distribution", "integer"};
 const std::vector<std::string> kDesignKeys = {"type", "samples", "second_order", "levels", "seed"};
 const std::vector<std::string> kRecordKeys = {"fields", "interval", "deflate"};
 const std::vector<std::string> kRangeKeys = {"first", "step", "last"};
-const std::vector<std::string> kDistributionKeys = {"uniform", "loguniform", "normal", "triangular"};
+const std::vector<std::string> kDistributionKeys = {"uniform", "loguniform", "normal",
+                                                    "triangular"};
 const std::vector<std::string> kDesignTypes = {"grid", "latin_hypercube", "sobol", "morris"};
 const std::vector<std::string> kSeedPolicies = {"per_member", "common"};
 const std::vector<std::string> kFields = {"control", "support", "power", "forces"};
 
-bool is_annotation(const std::string& key) { return key == "source" || key == "note"; }
+bool is_annotation(const std::string& key) {
+  return key == "source" || key == "note";
+}
 
 class Reader {
  public:
@@ -121,13 +123,15 @@ class Reader {
       const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
       if (r.ec == std::errc() && r.ptr == s.data() + s.size()) {
         if (v < lo || v > hi) {
-          error(n, at, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + s);
+          error(n, at,
+                "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + s);
           return std::nullopt;
         }
         return v;
       }
       if (r.ec == std::errc::result_out_of_range) {
-        error(n, at, "is too large: must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+        error(n, at,
+              "is too large: must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
         return std::nullopt;
       }
     }
@@ -151,7 +155,8 @@ class Reader {
     auto v = text(map, path, key, false);
     if (!v) return std::nullopt;
     if (std::find(choices.begin(), choices.end(), *v) != choices.end()) return v;
-    std::string message = "must be one of " + scenario::detail::join_names(choices) + ", got '" + *v + "'";
+    std::string message =
+        "must be one of " + scenario::detail::join_names(choices) + ", got '" + *v + "'";
     const std::string near = scenario::detail::nearest(*v, choices);
     if (!near.empty()) message += " (did you mean '" + near + "'?)";
     error(map[key], path.empty() ? key : path + "." + key, message);
@@ -160,10 +165,14 @@ class Reader {
 
   static std::string shown(const Node& n) {
     switch (n.kind()) {
-      case Kind::Scalar: return "'" + n.Scalar() + "'";
-      case Kind::Sequence: return "a list";
-      case Kind::Map: return "a mapping";
-      default: return "nothing";
+      case Kind::Scalar:
+        return "'" + n.Scalar() + "'";
+      case Kind::Sequence:
+        return "a list";
+      case Kind::Map:
+        return "a mapping";
+      default:
+        return "nothing";
     }
   }
 
@@ -213,7 +222,9 @@ void flow(const Node& n, std::string& out) {
       out += '}';
       return;
     }
-    default: out += "~"; return;
+    default:
+      out += "~";
+      return;
   }
 }
 
@@ -237,8 +248,9 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
   const Node dist = p["distribution"];
   const int given = int(values.IsDefined()) + int(range.IsDefined()) + int(dist.IsDefined());
   if (given != 1) {
-    rd.error(p, at, given == 0 ? "needs one of 'values', 'range' or 'distribution'"
-                               : "give only one of 'values', 'range' and 'distribution'");
+    rd.error(p, at,
+             given == 0 ? "needs one of 'values', 'range' or 'distribution'"
+                        : "give only one of 'values', 'range' and 'distribution'");
     return;
   }
   if (values.IsDefined()) {
@@ -247,8 +259,9 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
       return;
     }
     if (values.size() > limits.max_values) {
-      rd.error(values, at + ".values", "has " + std::to_string(values.size()) + " values; at most " +
-                                           std::to_string(limits.max_values) + " are allowed");
+      rd.error(values, at + ".values",
+               "has " + std::to_string(values.size()) + " values; at most " +
+                   std::to_string(limits.max_values) + " are allowed");
       return;
     }
     std::set<std::string> seen;
@@ -256,7 +269,8 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
       const Node v = values[i];
       param.values.push_back(flow_text(v));
       if (!seen.insert(param.values.back()).second) {
-        rd.error(v, at + ".values[" + std::to_string(i) + "]", "repeats the value " + param.values.back());
+        rd.error(v, at + ".values[" + std::to_string(i) + "]",
+                 "repeats the value " + param.values.back());
       }
     }
     param.kind = ValueKind::List;
@@ -274,14 +288,17 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
     const auto l = rd.number(last, at + ".range.last");
     if (!f || !l) return;
     if (*f > *l) {
-      rd.error(range, at + ".range", "is empty: first " + number_text(*f) + " is above last " + number_text(*l));
+      rd.error(range, at + ".range",
+               "is empty: first " + number_text(*f) + " is above last " + number_text(*l));
       return;
     }
     if (!step.IsDefined()) {
       param.kind = ValueKind::Uniform;
       param.a = *f;
       param.b = *l;
-      if (*f == *l) rd.error(range, at + ".range", "is a single point: without a step, first must be below last");
+      if (*f == *l)
+        rd.error(range, at + ".range",
+                 "is a single point: without a step, first must be below last");
       return;
     }
     const auto s = rd.number(step, at + ".range.step");
@@ -293,8 +310,9 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
     // first, first + step, ... up to last (within a rounding tolerance), as BehaviorSpace does.
     const double count = std::floor((*l - *f) / *s + 1e-9) + 1.0;
     if (count > static_cast<double>(limits.max_values)) {
-      rd.error(range, at + ".range", "has " + number_text(count) + " values; at most " +
-                                         std::to_string(limits.max_values) + " are allowed");
+      rd.error(range, at + ".range",
+               "has " + number_text(count) + " values; at most " +
+                   std::to_string(limits.max_values) + " are allowed");
       return;
     }
     for (long long i = 0; i < static_cast<long long>(count); ++i) {
@@ -308,7 +326,8 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
   if (!rd.is_map(dist, at + ".distribution")) return;
   rd.keys(dist, at + ".distribution", kDistributionKeys, "a distribution");
   if (dist.size() != 1) {
-    rd.error(dist, at + ".distribution", "must name exactly one of " + scenario::detail::join_names(kDistributionKeys));
+    rd.error(dist, at + ".distribution",
+             "must name exactly one of " + scenario::detail::join_names(kDistributionKeys));
     return;
   }
   const std::string kind = dist.pairs()[0].first.Scalar();
@@ -355,10 +374,14 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
 
 const char* design_name(DesignType type) {
   switch (type) {
-    case DesignType::Grid: return "grid";
-    case DesignType::LatinHypercube: return "latin_hypercube";
-    case DesignType::Sobol: return "sobol";
-    case DesignType::Morris: return "morris";
+    case DesignType::Grid:
+      return "grid";
+    case DesignType::LatinHypercube:
+      return "latin_hypercube";
+    case DesignType::Sobol:
+      return "sobol";
+    case DesignType::Morris:
+      return "morris";
   }
   return "grid";
 }
@@ -377,21 +400,25 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
   const Node root = scenario::doc::parse(spec.source_text, file, text_limits);
   Reader rd(path);
   if (!root.IsMap()) {
-    rd.error(root, "", root.IsDefined() ? "a sweep spec must be a mapping (sweep:, scenario:, parameters:, design:, ...)"
-                                        : "the sweep spec is empty");
+    rd.error(root, "",
+             root.IsDefined()
+                 ? "a sweep spec must be a mapping (sweep:, scenario:, parameters:, design:, ...)"
+                 : "the sweep spec is empty");
     throw InputError(rd.errors());
   }
   rd.keys(root, "", kRootKeys, "a sweep spec");
 
   if (auto name = rd.text(root, "", "sweep", true)) {
     if (!scenario::detail::is_identifier(*name)) {
-      rd.error(root["sweep"], "sweep", "must be a name (letters, digits, '_' and '-', starting with a letter)");
+      rd.error(root["sweep"], "sweep",
+               "must be a name (letters, digits, '_' and '-', starting with a letter)");
     }
     spec.name = *name;
   }
   if (root["description"].IsDefined()) spec.description = root["description"].Scalar();
 
-  const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  const fs::path dir =
+      fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
   if (auto scenario = rd.text(root, "", "scenario", true)) {
     const Node at = root["scenario"];
     spec.scenario_at = {*scenario, at.line(), at.column()};
@@ -409,11 +436,13 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
         scenario::Override o;
         o.path = k.Scalar();
         o.value = flow_text(v);
-        o.label = path + ":" + std::to_string(k.line()) + ":" + std::to_string(k.column()) + ": set." + o.path;
+        o.label = path + ":" + std::to_string(k.line()) + ":" + std::to_string(k.column()) +
+                  ": set." + o.path;
         try {
           (void)scenario::parse_path(o.path, o.label);
         } catch (const InputError& e) {
-          rd.error(k, "set." + o.path, "is not a scenario path: " + e.diagnostics().front().message);
+          rd.error(k, "set." + o.path,
+                   "is not a scenario path: " + e.diagnostics().front().message);
           continue;
         }
         spec.fixed.push_back(std::move(o));
@@ -427,8 +456,9 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
   } else if (!params.IsSequence() || params.size() == 0) {
     rd.error(params, "parameters", "must be a non-empty list of parameters");
   } else if (params.size() > limits.max_parameters) {
-    rd.error(params, "parameters", "has " + std::to_string(params.size()) + " parameters; at most " +
-                                       std::to_string(limits.max_parameters) + " are allowed");
+    rd.error(params, "parameters",
+             "has " + std::to_string(params.size()) + " parameters; at most " +
+                 std::to_string(limits.max_parameters) + " are allowed");
   } else {
     std::set<std::string> names, paths;
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -441,18 +471,22 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
       param.column = p.column();
       if (auto name = rd.text(p, at, "name", true)) {
         param.name = *name;
-        static const std::set<std::string> reserved = {"member", "replicate", "time", "region", "actor", "seed", "parameter"};
+        static const std::set<std::string> reserved = {"member", "replicate", "time",     "region",
+                                                       "actor",  "seed",      "parameter"};
         if (!scenario::detail::is_identifier(*name)) {
-          rd.error(p["name"], at + ".name", "must be a name (letters, digits, '_' and '-', starting with a letter)");
+          rd.error(p["name"], at + ".name",
+                   "must be a name (letters, digits, '_' and '-', starting with a letter)");
         } else if (reserved.count(*name)) {
-          rd.error(p["name"], at + ".name", "'" + *name + "' names a dimension of the output; choose another name");
+          rd.error(p["name"], at + ".name",
+                   "'" + *name + "' names a dimension of the output; choose another name");
         } else if (!names.insert(*name).second) {
           rd.error(p["name"], at + ".name", "repeats the parameter name '" + *name + "'");
         }
       }
       const Node listed = p["values"];
       const bool sets_paths = !p["path"].IsDefined() && listed.IsSequence() && listed.size() > 0 &&
-                              std::all_of(listed.items().begin(), listed.items().end(), [](const Node& v) { return v.IsMap(); });
+                              std::all_of(listed.items().begin(), listed.items().end(),
+                                          [](const Node& v) { return v.IsMap(); });
       if (sets_paths) {
         // Each value is a mapping of scenario paths to values: one factor that sets several
         // paths together (a scenario variant).
@@ -470,24 +504,30 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
             }
             set.push_back(std::move(o));
           }
-          if (set.empty()) rd.error(listed[k], at + ".values[" + std::to_string(k) + "]", "sets no path");
+          if (set.empty())
+            rd.error(listed[k], at + ".values[" + std::to_string(k) + "]", "sets no path");
           param.value_sets.push_back(std::move(set));
         }
       } else if (auto ppath = rd.text(p, at, "path", true)) {
         param.path = *ppath;
         try {
           (void)scenario::parse_path(*ppath, path);
-          if (!paths.insert(*ppath).second) rd.error(p["path"], at + ".path", "another parameter already sets '" + *ppath + "'");
+          if (!paths.insert(*ppath).second)
+            rd.error(p["path"], at + ".path", "another parameter already sets '" + *ppath + "'");
         } catch (const InputError& e) {
-          rd.error(p["path"], at + ".path", "is not a scenario path: " + e.diagnostics().front().message);
+          rd.error(p["path"], at + ".path",
+                   "is not a scenario path: " + e.diagnostics().front().message);
         }
       }
       read_values(rd, p, at, param, limits);
       if (const Node labels = p["labels"]; labels.IsDefined()) {
-        if (param.kind != ValueKind::List || !labels.IsSequence() || labels.size() != param.values.size()) {
-          rd.error(labels, at + ".labels", "must be a list with one label per value of 'values' or 'range'");
+        if (param.kind != ValueKind::List || !labels.IsSequence() ||
+            labels.size() != param.values.size()) {
+          rd.error(labels, at + ".labels",
+                   "must be a list with one label per value of 'values' or 'range'");
         } else {
-          for (const auto& l : labels.items()) param.labels.push_back(l.IsScalar() ? l.Scalar() : flow_text(l));
+          for (const auto& l : labels.items())
+            param.labels.push_back(l.IsScalar() ? l.Scalar() : flow_text(l));
         }
       }
       if (param.labels.empty()) param.labels = param.values;
@@ -498,11 +538,14 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
 
   const Node design = root["design"];
   if (!design.IsDefined()) {
-    rd.error(root, "design", "missing required key 'design' (type: grid, latin_hypercube, sobol or morris)");
+    rd.error(root, "design",
+             "missing required key 'design' (type: grid, latin_hypercube, sobol or morris)");
   } else if (rd.is_map(design, "design")) {
     spec.design_at = {"", design.line(), design.column()};
     rd.keys(design, "design", kDesignKeys, "a design");
-    if (!design["type"].IsDefined()) rd.error(design, "design.type", "missing required key 'type' (grid, latin_hypercube, sobol or morris)");
+    if (!design["type"].IsDefined())
+      rd.error(design, "design.type",
+               "missing required key 'type' (grid, latin_hypercube, sobol or morris)");
     const auto type = rd.choice(design, "design", "type", kDesignTypes);
     if (type == "grid") spec.design = DesignType::Grid;
     if (type == "latin_hypercube") spec.design = DesignType::LatinHypercube;
@@ -511,34 +554,43 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
     const auto samples = rd.integer(design, "design", "samples", 1, limits.max_members);
     if (samples) spec.samples = *samples;
     if (auto so = rd.boolean(design, "design", "second_order")) spec.second_order = *so;
-    if (auto lv = rd.integer(design, "design", "levels", 2, 1000)) spec.levels = static_cast<int>(*lv);
-    if (auto seed = rd.integer(design, "design", "seed", 0, std::numeric_limits<long long>::max())) {
+    if (auto lv = rd.integer(design, "design", "levels", 2, 1000))
+      spec.levels = static_cast<int>(*lv);
+    if (auto seed =
+            rd.integer(design, "design", "seed", 0, std::numeric_limits<long long>::max())) {
       spec.design_seed = static_cast<std::uint64_t>(*seed);
     }
     if (type) {
       const Node at = design["samples"].IsDefined() ? design["samples"] : design;
       if (spec.design == DesignType::Grid) {
-        if (design["samples"].IsDefined()) rd.error(design["samples"], "design.samples", "a grid has no 'samples': its members are every combination of the values");
+        if (design["samples"].IsDefined())
+          rd.error(design["samples"], "design.samples",
+                   "a grid has no 'samples': its members are every combination of the values");
         for (const auto& p : spec.parameters) {
           if (p.kind != ValueKind::List) {
-            rd.error(design["type"], "design.type", "a grid needs a list of values for every parameter; '" + p.name +
-                                                        "' has a distribution (give 'values' or a 'range' with a 'step')");
+            rd.error(design["type"], "design.type",
+                     "a grid needs a list of values for every parameter; '" + p.name +
+                         "' has a distribution (give 'values' or a 'range' with a 'step')");
           }
         }
       } else if (!samples && !design["samples"].IsDefined()) {
-        rd.error(design, "design.samples", std::string("a ") + design_name(spec.design) + " design needs 'samples'");
+        rd.error(design, "design.samples",
+                 std::string("a ") + design_name(spec.design) + " design needs 'samples'");
       } else if (samples && spec.design == DesignType::Sobol && (*samples & (*samples - 1)) != 0) {
         long long lo = 1;
         while (lo * 2 <= *samples) lo *= 2;
-        rd.error(at, "design.samples", "a Sobol design needs a power of two (as SALib's Saltelli scheme does), got " +
-                                           std::to_string(*samples) + " (nearest: " + std::to_string(lo) + " or " +
-                                           std::to_string(lo * 2) + ")");
+        rd.error(at, "design.samples",
+                 "a Sobol design needs a power of two (as SALib's Saltelli scheme does), got " +
+                     std::to_string(*samples) + " (nearest: " + std::to_string(lo) + " or " +
+                     std::to_string(lo * 2) + ")");
       }
       if (spec.design == DesignType::Morris && spec.levels % 2 != 0) {
-        rd.error(design["levels"], "design.levels", "Morris levels must be even, got " + std::to_string(spec.levels));
+        rd.error(design["levels"], "design.levels",
+                 "Morris levels must be even, got " + std::to_string(spec.levels));
       }
       if (spec.design != DesignType::Sobol && design["second_order"].IsDefined()) {
-        rd.error(design["second_order"], "design.second_order", "only a Sobol design has second-order indices");
+        rd.error(design["second_order"], "design.second_order",
+                 "only a Sobol design has second-order indices");
       }
       if (spec.design != DesignType::Morris && design["levels"].IsDefined()) {
         rd.error(design["levels"], "design.levels", "only a Morris design has levels");
@@ -546,13 +598,16 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
     }
   }
 
-  if (auto r = rd.integer(root, "", "replicates", 1, 1000000)) spec.replicates = static_cast<int>(*r);
-  if (auto s = rd.integer(root, "", "seed", 0, std::numeric_limits<long long>::max())) spec.seed = static_cast<std::uint64_t>(*s);
+  if (auto r = rd.integer(root, "", "replicates", 1, 1000000))
+    spec.replicates = static_cast<int>(*r);
+  if (auto s = rd.integer(root, "", "seed", 0, std::numeric_limits<long long>::max()))
+    spec.seed = static_cast<std::uint64_t>(*s);
   if (auto p = rd.choice(root, "", "seed_policy", kSeedPolicies)) {
     spec.seed_policy = *p == "common" ? SeedPolicy::Common : SeedPolicy::PerMember;
   }
   if (auto s = rd.integer(root, "", "steps", 1, 100000)) spec.steps = static_cast<int>(*s);
-  if (auto m = rd.integer(root, "", "members_per_task", 1, limits.max_members)) spec.members_per_task = static_cast<int>(*m);
+  if (auto m = rd.integer(root, "", "members_per_task", 1, limits.max_members))
+    spec.members_per_task = static_cast<int>(*m);
 
   if (const Node rec = root["record"]; rec.IsDefined() && rd.is_map(rec, "record")) {
     rd.keys(rec, "record", kRecordKeys, "record");
@@ -560,24 +615,29 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
       spec.fields_at = {"", f.line(), f.column()};
       spec.fields.clear();
       if (!f.IsSequence()) {
-        rd.error(f, "record.fields", "must be a list of fields (" + scenario::detail::join_names(kFields) + "), possibly empty");
+        rd.error(f, "record.fields",
+                 "must be a list of fields (" + scenario::detail::join_names(kFields) +
+                     "), possibly empty");
       } else {
         for (std::size_t i = 0; i < f.size(); ++i) {
           const std::string& v = f[i].Scalar();
           if (std::find(kFields.begin(), kFields.end(), v) == kFields.end()) {
-            std::string message = "unknown field '" + v + "'; fields: " + scenario::detail::join_names(kFields);
+            std::string message =
+                "unknown field '" + v + "'; fields: " + scenario::detail::join_names(kFields);
             const std::string near = scenario::detail::nearest(v, kFields);
             if (!near.empty()) message += " (did you mean '" + near + "'?)";
             rd.error(f[i], "record.fields[" + std::to_string(i) + "]", message);
           } else if (std::find(spec.fields.begin(), spec.fields.end(), v) != spec.fields.end()) {
-            rd.error(f[i], "record.fields[" + std::to_string(i) + "]", "repeats the field '" + v + "'");
+            rd.error(f[i], "record.fields[" + std::to_string(i) + "]",
+                     "repeats the field '" + v + "'");
           } else {
             spec.fields.push_back(v);
           }
         }
       }
     }
-    if (auto i = rd.integer(rec, "record", "interval", 1, 100000)) spec.interval = static_cast<int>(*i);
+    if (auto i = rd.integer(rec, "record", "interval", 1, 100000))
+      spec.interval = static_cast<int>(*i);
     if (auto d = rd.integer(rec, "record", "deflate", 0, 9)) spec.deflate = static_cast<int>(*d);
   }
 
@@ -595,7 +655,8 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
       }
     }
   } else {
-    for (const char* v : {"control_share_pop", "vacuum_share", "forces_total", "casualties", "attribution_net", "vacuum_days"}) {
+    for (const char* v : {"control_share_pop", "vacuum_share", "forces_total", "casualties",
+                          "attribution_net", "vacuum_days"}) {
       spec.outputs.push_back({v, 0, 0});
     }
     for (const auto& f : spec.fields) spec.outputs.push_back({f, 0, 0});

@@ -19,18 +19,26 @@ namespace {
 
 // Streams of design draws, one per purpose, so that adding a parameter does not reshuffle the
 // draws of another purpose.
-enum class Stream : std::uint64_t { LhsPermutation = 1, LhsJitter = 2, SobolShift = 3, MorrisStart = 4,
-                                    MorrisSign = 5, MorrisOrder = 6 };
+enum class Stream : std::uint64_t {
+  LhsPermutation = 1,
+  LhsJitter = 2,
+  SobolShift = 3,
+  MorrisStart = 4,
+  MorrisSign = 5,
+  MorrisOrder = 6
+};
 
 class DesignRng {
  public:
   explicit DesignRng(std::uint64_t seed) : key_{{seed, 0x5357454550ULL /* "SWEEP" */}} {}
-  [[nodiscard]] std::uint64_t word(Stream s, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) const {
+  [[nodiscard]] std::uint64_t word(Stream s, std::uint64_t a, std::uint64_t b = 0,
+                                   std::uint64_t c = 0) const {
     const r123::Philox4x64::ctr_type ctr{{static_cast<std::uint64_t>(s), a, b, c}};
     return r123::Philox4x64{}(ctr, key_)[0];
   }
   // Uniform in (0, 1).
-  [[nodiscard]] double uniform(Stream s, std::uint64_t a, std::uint64_t b = 0, std::uint64_t c = 0) const {
+  [[nodiscard]] double uniform(Stream s, std::uint64_t a, std::uint64_t b = 0,
+                               std::uint64_t c = 0) const {
     return (static_cast<double>(word(s, a, b, c) >> 11) + 0.5) * 0x1.0p-53;
   }
   // Uniform integer in [0, n) (n small: the modulo bias is below 2^-40).
@@ -44,11 +52,13 @@ class DesignRng {
 };
 
 // Fisher-Yates with counter-based draws: permutation `which` of 0..n-1.
-std::vector<long long> permutation(long long n, const DesignRng& rng, Stream s, std::uint64_t which) {
+std::vector<long long> permutation(long long n, const DesignRng& rng, Stream s,
+                                   std::uint64_t which) {
   std::vector<long long> p(static_cast<std::size_t>(n));
   std::iota(p.begin(), p.end(), 0LL);
   for (long long i = n - 1; i > 0; --i) {
-    const auto j = static_cast<long long>(rng.below(static_cast<std::uint64_t>(i + 1), s, which, static_cast<std::uint64_t>(i)));
+    const auto j = static_cast<long long>(
+        rng.below(static_cast<std::uint64_t>(i + 1), s, which, static_cast<std::uint64_t>(i)));
     std::swap(p[static_cast<std::size_t>(i)], p[static_cast<std::size_t>(j)]);
   }
   return p;
@@ -107,7 +117,8 @@ void assign(const SweepSpec& spec, Member& m, const std::vector<double>& u) {
     const Parameter& p = spec.parameters[i];
     if (p.kind == ValueKind::List) {
       const auto k = static_cast<long long>(p.values.size());
-      const long long level = std::clamp(static_cast<long long>(std::floor(u[i] * static_cast<double>(k))), 0LL, k - 1);
+      const long long level =
+          std::clamp(static_cast<long long>(std::floor(u[i] * static_cast<double>(k))), 0LL, k - 1);
       m.levels[i] = static_cast<int>(level);
       m.values[i] = p.values[static_cast<std::size_t>(level)];
       m.numbers[i] = parse_number(m.values[i]);
@@ -125,12 +136,19 @@ double quantile(const Parameter& p, double u) {
   switch (p.kind) {
     case ValueKind::List: {
       const auto k = static_cast<long long>(p.values.size());
-      const long long level = std::clamp(static_cast<long long>(std::floor(u * static_cast<double>(k))), 0LL, k - 1);
+      const long long level =
+          std::clamp(static_cast<long long>(std::floor(u * static_cast<double>(k))), 0LL, k - 1);
       return parse_number(p.values[static_cast<std::size_t>(level)]);
     }
-    case ValueKind::Uniform: v = p.a + u * (p.b - p.a); break;
-    case ValueKind::LogUniform: v = std::exp(std::log(p.a) + u * (std::log(p.b) - std::log(p.a))); break;
-    case ValueKind::Normal: v = p.a + p.b * normal_quantile(u); break;
+    case ValueKind::Uniform:
+      v = p.a + u * (p.b - p.a);
+      break;
+    case ValueKind::LogUniform:
+      v = std::exp(std::log(p.a) + u * (std::log(p.b) - std::log(p.a)));
+      break;
+    case ValueKind::Normal:
+      v = p.a + p.b * normal_quantile(u);
+      break;
     case ValueKind::Triangular: {
       const double f = (p.c - p.a) / (p.b - p.a);
       v = u < f ? p.a + std::sqrt(u * (p.b - p.a) * (p.c - p.a))
@@ -145,8 +163,9 @@ long long member_count(const SweepSpec& spec, const SweepLimits& limits) {
   const auto d = static_cast<long long>(spec.parameters.size());
   const long long cap = limits.max_members;
   auto too_many = [&](const std::string& how) {
-    throw InputError(std::vector<Diagnostic>{at_design(
-        spec, "the design has " + how + " members; at most " + std::to_string(cap) + " are allowed")});
+    throw InputError(
+        std::vector<Diagnostic>{at_design(spec, "the design has " + how + " members; at most " +
+                                                    std::to_string(cap) + " are allowed")});
   };
   long long n = 0;
   switch (spec.design) {
@@ -159,15 +178,19 @@ long long member_count(const SweepSpec& spec, const SweepLimits& limits) {
       }
       break;
     }
-    case DesignType::LatinHypercube: n = spec.samples; break;
+    case DesignType::LatinHypercube:
+      n = spec.samples;
+      break;
     case DesignType::Sobol: {
       const long long per = spec.second_order ? 2 * d + 2 : d + 2;
-      if (spec.samples > cap / per) too_many(std::to_string(spec.samples) + " x " + std::to_string(per));
+      if (spec.samples > cap / per)
+        too_many(std::to_string(spec.samples) + " x " + std::to_string(per));
       n = spec.samples * per;
       break;
     }
     case DesignType::Morris:
-      if (spec.samples > cap / (d + 1)) too_many(std::to_string(spec.samples) + " x " + std::to_string(d + 1));
+      if (spec.samples > cap / (d + 1))
+        too_many(std::to_string(spec.samples) + " x " + std::to_string(d + 1));
       n = spec.samples * (d + 1);
       break;
   }
@@ -179,15 +202,16 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
   const long long n = member_count(spec, limits);
   const std::size_t d = spec.parameters.size();
   if (spec.design == DesignType::Sobol && 2 * d > static_cast<std::size_t>(kSobolMaxDimensions)) {
-    throw InputError(std::vector<Diagnostic>{at_design(
-        spec, "a Sobol design supports at most " + std::to_string(kSobolMaxDimensions / 2) + " parameters")});
+    throw InputError(std::vector<Diagnostic>{
+        at_design(spec, "a Sobol design supports at most " +
+                            std::to_string(kSobolMaxDimensions / 2) + " parameters")});
   }
   if (spec.design == DesignType::Morris) {
     for (const auto& p : spec.parameters) {
       if (p.kind == ValueKind::Normal) {
         throw InputError(std::vector<Diagnostic>{at_design(
-            spec, "a Morris design walks a grid on [0, 1] that includes its ends; parameter '" + p.name +
-                      "' has an unbounded (normal) distribution")});
+            spec, "a Morris design walks a grid on [0, 1] that includes its ends; parameter '" +
+                      p.name + "' has an unbounded (normal) distribution")});
       }
     }
   }
@@ -195,8 +219,9 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
   std::vector<Member> members(static_cast<std::size_t>(n));
   for (long long i = 0; i < n; ++i) {
     members[static_cast<std::size_t>(i)].index = i;
-    members[static_cast<std::size_t>(i)].seed =
-        spec.seed_policy == SeedPolicy::Common ? spec.seed : spec.seed + static_cast<std::uint64_t>(i);
+    members[static_cast<std::size_t>(i)].seed = spec.seed_policy == SeedPolicy::Common
+                                                    ? spec.seed
+                                                    : spec.seed + static_cast<std::uint64_t>(i);
   }
   std::vector<double> u(d);
   switch (spec.design) {
@@ -218,11 +243,13 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
     case DesignType::LatinHypercube: {
       // One point in each of n strata per parameter, strata matched by independent permutations.
       std::vector<std::vector<long long>> strata;
-      for (std::size_t j = 0; j < d; ++j) strata.push_back(permutation(n, rng, Stream::LhsPermutation, j));
+      for (std::size_t j = 0; j < d; ++j)
+        strata.push_back(permutation(n, rng, Stream::LhsPermutation, j));
       for (long long i = 0; i < n; ++i) {
         for (std::size_t j = 0; j < d; ++j) {
           const double jitter = rng.uniform(Stream::LhsJitter, static_cast<std::uint64_t>(i), j);
-          u[j] = (static_cast<double>(strata[j][static_cast<std::size_t>(i)]) + jitter) / static_cast<double>(n);
+          u[j] = (static_cast<double>(strata[j][static_cast<std::size_t>(i)]) + jitter) /
+                 static_cast<double>(n);
         }
         assign(spec, members[static_cast<std::size_t>(i)], u);
       }
@@ -235,7 +262,8 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
       // by the design seed (a random XOR keeps the net's structure and moves points off 0).
       const SobolSequence sobol(static_cast<int>(2 * d));
       std::vector<std::uint32_t> shift(2 * d);
-      for (std::size_t k = 0; k < 2 * d; ++k) shift[k] = static_cast<std::uint32_t>(rng.word(Stream::SobolShift, k));
+      for (std::size_t k = 0; k < 2 * d; ++k)
+        shift[k] = static_cast<std::uint32_t>(rng.word(Stream::SobolShift, k));
       std::vector<double> a(d), b(d);
       long long row = 0;
       for (long long j = 0; j < spec.samples; ++j) {
@@ -273,16 +301,19 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
         std::vector<int> sign(d);
         for (std::size_t k = 0; k < d; ++k) {
           sign[k] = rng.below(2, Stream::MorrisSign, static_cast<std::uint64_t>(t), k) ? 1 : -1;
-          const auto start = static_cast<int>(rng.below(static_cast<std::uint64_t>(p - jump), Stream::MorrisStart,
-                                                        static_cast<std::uint64_t>(t), k));
+          const auto start =
+              static_cast<int>(rng.below(static_cast<std::uint64_t>(p - jump), Stream::MorrisStart,
+                                         static_cast<std::uint64_t>(t), k));
           level[k] = sign[k] > 0 ? start : start + jump;
         }
         auto coords = [&] {
-          for (std::size_t k = 0; k < d; ++k) u[k] = static_cast<double>(level[k]) / static_cast<double>(p - 1);
+          for (std::size_t k = 0; k < d; ++k)
+            u[k] = static_cast<double>(level[k]) / static_cast<double>(p - 1);
           return u;
         };
         assign(spec, members[static_cast<std::size_t>(row++)], coords());
-        const auto order = permutation(static_cast<long long>(d), rng, Stream::MorrisOrder, static_cast<std::uint64_t>(t));
+        const auto order = permutation(static_cast<long long>(d), rng, Stream::MorrisOrder,
+                                       static_cast<std::uint64_t>(t));
         for (long long k : order) {
           level[static_cast<std::size_t>(k)] += sign[static_cast<std::size_t>(k)] * jump;
           assign(spec, members[static_cast<std::size_t>(row++)], coords());

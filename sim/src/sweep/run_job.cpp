@@ -9,7 +9,8 @@
 
 namespace powershift {
 
-scenario::LoadResult load_for_run(const std::string& path, const std::vector<scenario::Override>& overrides,
+scenario::LoadResult load_for_run(const std::string& path,
+                                  const std::vector<scenario::Override>& overrides,
                                   const RunSettings& settings) {
   auto loaded = scenario::load_file(path, {}, overrides);
   auto& spec = loaded.spec;
@@ -76,7 +77,8 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
   if (!job.resume.empty()) {
     auto saved = io::read_checkpoint(job.resume, *world);
     auto differs = [&](const std::string& what) {
-      throw InputError(job.resume + ": cannot resume: the checkpoint was written with another " + what);
+      throw InputError(job.resume + ": cannot resume: the checkpoint was written with another " +
+                       what);
     };
     if (saved.seed != spec.run.seed) differs("seed");
     if (saved.replicates != spec.run.replicates) differs("replicate count");

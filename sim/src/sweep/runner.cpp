@@ -2,6 +2,7 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +12,6 @@
 #include <mutex>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "powershift/error.hpp"
 #include "powershift/io/checkpoint.hpp"
@@ -56,8 +56,10 @@ void write_atomically(const std::string& path, const std::string& text) {
 }
 
 std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") ==
-                        std::string::npos) {
+  if (!s.empty() &&
+      s.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") ==
+          std::string::npos) {
     return s;
   }
   std::string out = "'";
@@ -95,23 +97,35 @@ bool is_done(const SweepDir& dir, const MemberKeys& keys, const Member& m) {
   return bytes != marker.end() && bytes->second == std::to_string(size);
 }
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 }  // namespace
 
 SweepDir::SweepDir(std::string dir, long long member_count) : dir_(std::move(dir)), width_(6) {
   for (long long n = 1000000; n < member_count; n *= 10) ++width_;
 }
-std::string SweepDir::members_dir() const { return (fs::path(dir_) / "members").string(); }
+std::string SweepDir::members_dir() const {
+  return (fs::path(dir_) / "members").string();
+}
 std::string SweepDir::stem(long long member) const {
   char buf[32];
   std::snprintf(buf, sizeof buf, "member-%0*lld", width_, member);
   return buf;
 }
-std::string SweepDir::file(long long member) const { return (fs::path(members_dir()) / (stem(member) + ".h5")).string(); }
-std::string SweepDir::marker(long long member) const { return (fs::path(members_dir()) / (stem(member) + ".done")).string(); }
-std::string SweepDir::failure(long long member) const { return (fs::path(members_dir()) / (stem(member) + ".failed")).string(); }
-std::string SweepDir::checkpoint(long long member) const { return (fs::path(members_dir()) / (stem(member) + ".ckpt")).string(); }
+std::string SweepDir::file(long long member) const {
+  return (fs::path(members_dir()) / (stem(member) + ".h5")).string();
+}
+std::string SweepDir::marker(long long member) const {
+  return (fs::path(members_dir()) / (stem(member) + ".done")).string();
+}
+std::string SweepDir::failure(long long member) const {
+  return (fs::path(members_dir()) / (stem(member) + ".failed")).string();
+}
+std::string SweepDir::checkpoint(long long member) const {
+  return (fs::path(members_dir()) / (stem(member) + ".ckpt")).string();
+}
 
 MemberKeys::MemberKeys(const SweepSpec& spec) : spec_(spec), base_(0xcbf29ce484222325ULL) {
   // The base scenario as composed (its `extends` chain resolved), so that editing a file it
@@ -139,8 +153,8 @@ std::string MemberKeys::key(const Member& m) const {
 }
 
 std::string equivalent_command(const SweepSpec& spec, const Member& m, const std::string& output) {
-  std::string cmd = "powershift run " + shell_quote(spec.scenario) + " --seed " + std::to_string(m.seed) +
-                    " --replicates " + std::to_string(spec.replicates);
+  std::string cmd = "powershift run " + shell_quote(spec.scenario) + " --seed " +
+                    std::to_string(m.seed) + " --replicates " + std::to_string(spec.replicates);
   if (spec.steps > 0) cmd += " --steps " + std::to_string(spec.steps);
   cmd += " --interval " + std::to_string(spec.interval);
   if (spec.fields.empty()) {
@@ -151,20 +165,22 @@ std::string equivalent_command(const SweepSpec& spec, const Member& m, const std
     cmd += " --fields " + f;
   }
   cmd += " --deflate " + std::to_string(spec.deflate);
-  for (const auto& o : member_overrides(spec, m)) cmd += " --set " + shell_quote(o.path + "=" + o.value);
+  for (const auto& o : member_overrides(spec, m))
+    cmd += " --set " + shell_quote(o.path + "=" + o.value);
   cmd += " -o " + shell_quote(output);
   return cmd;
 }
 
-MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const SweepDir& dir, const Member& m,
-                         const MemberRunOptions& options, std::string* message) {
+MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const SweepDir& dir,
+                         const Member& m, const MemberRunOptions& options, std::string* message) {
   if (is_done(dir, keys, m)) return MemberOutcome::Skipped;
   std::error_code ec;
   fs::remove(dir.marker(m.index), ec);
   // Partial files a killed run left behind (their names end in the pid that wrote them).
   const std::string partial_prefix = "." + dir.stem(m.index) + ".h5.partial.";
   for (const auto& entry : fs::directory_iterator(dir.members_dir(), ec)) {
-    if (entry.path().filename().string().rfind(partial_prefix, 0) == 0) fs::remove(entry.path(), ec);
+    if (entry.path().filename().string().rfind(partial_prefix, 0) == 0)
+      fs::remove(entry.path(), ec);
   }
   try {
     RunSettings settings;
@@ -204,9 +220,10 @@ MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const Sw
     }
     if (!outcome.complete) return MemberOutcome::Stopped;
     const auto bytes = fs::file_size(dir.file(m.index));
-    write_atomically(dir.marker(m.index), "member: " + std::to_string(m.index) + "\nseed: " + std::to_string(m.seed) +
-                                              "\nkey: " + keys.key(m) + "\nfile: " + dir.stem(m.index) +
-                                              ".h5\nbytes: " + std::to_string(bytes) + "\n");
+    write_atomically(dir.marker(m.index),
+                     "member: " + std::to_string(m.index) + "\nseed: " + std::to_string(m.seed) +
+                         "\nkey: " + keys.key(m) + "\nfile: " + dir.stem(m.index) +
+                         ".h5\nbytes: " + std::to_string(bytes) + "\n");
     fs::remove(dir.failure(m.index), ec);
     return MemberOutcome::Done;
   } catch (const InputError& e) {
@@ -222,7 +239,8 @@ MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const Sw
   return MemberOutcome::Failed;
 }
 
-void prepare_dir(const SweepSpec& spec, const std::vector<Member>& members, const std::string& dir) {
+void prepare_dir(const SweepSpec& spec, const std::vector<Member>& members,
+                 const std::string& dir) {
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "members", ec);
   if (ec) throw OutputError("cannot create the sweep directory " + dir + ": " + ec.message());
@@ -231,7 +249,8 @@ void prepare_dir(const SweepSpec& spec, const std::vector<Member>& members, cons
   if (read_file(path) != csv) write_atomically(path, csv);
 }
 
-SweepStatus sweep_status(const SweepSpec& spec, const std::vector<Member>& members, const std::string& dir) {
+SweepStatus sweep_status(const SweepSpec& spec, const std::vector<Member>& members,
+                         const std::string& dir) {
   const MemberKeys keys(spec);
   const SweepDir sd(dir, static_cast<long long>(members.size()));
   SweepStatus st;
@@ -279,11 +298,13 @@ std::string index_ranges(const std::vector<long long>& sorted) {
 
 namespace {
 // The overrides parameter p makes with its value number `level` (a list) or value text.
-std::vector<scenario::Override> parameter_overrides(const Parameter& p, int level, const std::string& value,
+std::vector<scenario::Override> parameter_overrides(const Parameter& p, int level,
+                                                    const std::string& value,
                                                     const std::string& label) {
   if (!p.value_sets.empty()) {
     auto set = p.value_sets[static_cast<std::size_t>(level)];
-    for (auto& o : set) o.label = label.empty() ? std::string() : label + " = {" + o.path + ": " + o.value + "}";
+    for (auto& o : set)
+      o.label = label.empty() ? std::string() : label + " = {" + o.path + ": " + o.value + "}";
     return set;
   }
   scenario::Override o;
@@ -307,13 +328,15 @@ void check_against_scenario(const SweepSpec& spec) {
   // (or median).
   std::vector<std::vector<scenario::Override>> base;
   for (const auto& p : spec.parameters) {
-    base.push_back(parameter_overrides(p, 0, p.kind == ValueKind::List ? p.values.front() : median_text(p), ""));
+    base.push_back(parameter_overrides(
+        p, 0, p.kind == ValueKind::List ? p.values.front() : median_text(p), ""));
   }
   for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
     const auto& p = spec.parameters[i];
     std::vector<std::pair<int, std::string>> tries;
     if (p.kind == ValueKind::List) {
-      for (std::size_t k = 0; k < p.values.size() && k < 64; ++k) tries.emplace_back(static_cast<int>(k), p.values[k]);
+      for (std::size_t k = 0; k < p.values.size() && k < 64; ++k)
+        tries.emplace_back(static_cast<int>(k), p.values[k]);
     } else {
       for (double u : {0.001, 0.5, 0.999}) {
         char buf[64];
@@ -321,8 +344,8 @@ void check_against_scenario(const SweepSpec& spec) {
         tries.emplace_back(0, buf);
       }
     }
-    const std::string label = spec.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
-                              ": parameters." + p.name;
+    const std::string label = spec.file + ":" + std::to_string(p.line) + ":" +
+                              std::to_string(p.column) + ": parameters." + p.name;
     std::set<std::string> seen_messages;
     for (const auto& [level, value] : tries) {
       std::vector<scenario::Override> overrides = spec.fixed;
@@ -375,34 +398,44 @@ void check_outputs(const SweepSpec& spec) {
   if (!errors.empty()) throw InputError(errors);
 }
 
-BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& members, const std::vector<long long>& which,
-                        const MemberRunOptions& options, const std::function<void(long long, long long)>& progress) {
+BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& members,
+                        const std::vector<long long>& which, const MemberRunOptions& options,
+                        const std::function<void(long long, long long)>& progress) {
   const MemberKeys keys(spec);
   const SweepDir dir(options.dir, static_cast<long long>(members.size()));
   BatchResult result;
   std::mutex mutex;
   long long finished = 0;
   const auto total = static_cast<long long>(which.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, which.size(), 1), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t k = r.begin(); k != r.end(); ++k) {
-      if (options.stop != nullptr && options.stop->load()) return;
-      const long long i = which[k];
-      std::string message;
-      const auto outcome = run_member(spec, keys, dir, members[static_cast<std::size_t>(i)], options, &message);
-      const std::lock_guard<std::mutex> lock(mutex);
-      switch (outcome) {
-        case MemberOutcome::Done: ++result.done; break;
-        case MemberOutcome::Skipped: ++result.skipped; break;
-        case MemberOutcome::Failed:
-          ++result.failed;
-          result.failures.push_back("member " + std::to_string(i) + ": " + message);
-          break;
-        case MemberOutcome::Stopped: ++result.stopped; break;
-      }
-      ++finished;
-      if (progress) progress(finished, total);
-    }
-  });
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, which.size(), 1),
+      [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t k = r.begin(); k != r.end(); ++k) {
+          if (options.stop != nullptr && options.stop->load()) return;
+          const long long i = which[k];
+          std::string message;
+          const auto outcome =
+              run_member(spec, keys, dir, members[static_cast<std::size_t>(i)], options, &message);
+          const std::lock_guard<std::mutex> lock(mutex);
+          switch (outcome) {
+            case MemberOutcome::Done:
+              ++result.done;
+              break;
+            case MemberOutcome::Skipped:
+              ++result.skipped;
+              break;
+            case MemberOutcome::Failed:
+              ++result.failed;
+              result.failures.push_back("member " + std::to_string(i) + ": " + message);
+              break;
+            case MemberOutcome::Stopped:
+              ++result.stopped;
+              break;
+          }
+          ++finished;
+          if (progress) progress(finished, total);
+        }
+      });
   std::sort(result.failures.begin(), result.failures.end());
   return result;
 }
@@ -411,11 +444,20 @@ namespace {
 std::string distribution_text(const Parameter& p) {
   char buf[160];
   switch (p.kind) {
-    case ValueKind::List: return "values";
-    case ValueKind::Uniform: std::snprintf(buf, sizeof buf, "uniform %.17g %.17g", p.a, p.b); break;
-    case ValueKind::LogUniform: std::snprintf(buf, sizeof buf, "loguniform %.17g %.17g", p.a, p.b); break;
-    case ValueKind::Normal: std::snprintf(buf, sizeof buf, "normal %.17g %.17g", p.a, p.b); break;
-    case ValueKind::Triangular: std::snprintf(buf, sizeof buf, "triangular %.17g %.17g %.17g", p.a, p.c, p.b); break;
+    case ValueKind::List:
+      return "values";
+    case ValueKind::Uniform:
+      std::snprintf(buf, sizeof buf, "uniform %.17g %.17g", p.a, p.b);
+      break;
+    case ValueKind::LogUniform:
+      std::snprintf(buf, sizeof buf, "loguniform %.17g %.17g", p.a, p.b);
+      break;
+    case ValueKind::Normal:
+      std::snprintf(buf, sizeof buf, "normal %.17g %.17g", p.a, p.b);
+      break;
+    case ValueKind::Triangular:
+      std::snprintf(buf, sizeof buf, "triangular %.17g %.17g %.17g", p.a, p.c, p.b);
+      break;
   }
   return buf;
 }
@@ -428,17 +470,20 @@ std::string merge(const SweepSpec& spec, const std::vector<Member>& members, con
   absent.insert(absent.end(), status.failed.begin(), status.failed.end());
   std::sort(absent.begin(), absent.end());
   if (status.done.empty()) {
-    throw InputError(dir + ": no member of sweep '" + spec.name + "' is done; nothing to merge (run `powershift sweep run` first)");
+    throw InputError(dir + ": no member of sweep '" + spec.name +
+                     "' is done; nothing to merge (run `powershift sweep run` first)");
   }
   if (!absent.empty() && !options.allow_missing) {
-    std::string text = dir + ": cannot merge sweep '" + spec.name + "': " + std::to_string(absent.size()) + " of " +
-                       std::to_string(members.size()) + " members are not done: " + index_ranges(absent);
+    std::string text =
+        dir + ": cannot merge sweep '" + spec.name + "': " + std::to_string(absent.size()) +
+        " of " + std::to_string(members.size()) + " members are not done: " + index_ranges(absent);
     if (!status.failed.empty()) text += " (failed: " + index_ranges(status.failed) + ")";
     text += "; run them (`powershift sweep status` lists them) or merge with --allow-missing";
     throw InputError(text);
   }
   io::MergeInput in;
-  in.output = options.output.empty() ? (fs::path(dir) / (spec.name + ".h5")).string() : options.output;
+  in.output =
+      options.output.empty() ? (fs::path(dir) / (spec.name + ".h5")).string() : options.output;
   in.force = options.force;
   in.command_line = options.command_line;
   in.sweep_name = spec.name;
@@ -477,7 +522,8 @@ std::string merge(const SweepSpec& spec, const std::vector<Member>& members, con
     mm.unit = m.unit;
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {
       const auto& par = spec.parameters[p];
-      mm.labels.push_back(m.levels[p] >= 0 ? par.labels[static_cast<std::size_t>(m.levels[p])] : m.values[p]);
+      mm.labels.push_back(m.levels[p] >= 0 ? par.labels[static_cast<std::size_t>(m.levels[p])]
+                                           : m.values[p]);
     }
     in.members.push_back(std::move(mm));
   }

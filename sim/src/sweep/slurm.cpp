@@ -11,7 +11,8 @@ std::string quote(const std::string& s) {
   return out + "'";
 }
 
-std::string header(const SweepSpec& spec, const SlurmOptions& o, const std::string& job, const std::string& what) {
+std::string header(const SweepSpec& spec, const SlurmOptions& o, const std::string& job,
+                   const std::string& what) {
   std::string s = "#!/bin/bash\n";
   s += "#SBATCH --job-name=" + job + "\n";
   s += "#SBATCH --output=" + o.dir + "/logs/%x-%A_%a.out\n";
@@ -32,19 +33,23 @@ SlurmScripts slurm_scripts(const SweepSpec& spec, const SlurmOptions& o) {
     const long long tasks = std::min(cap, o.shards - offset);
     std::string range = "0-" + std::to_string(tasks - 1);
     if (o.max_running > 0) range += "%" + std::to_string(o.max_running);
-    std::string s = header(spec, o, "ps-" + spec.name, "Array tasks " + std::to_string(offset) + "-" +
-                                                           std::to_string(offset + tasks - 1));
-    s.insert(s.find("#SBATCH --time"), "#SBATCH --array=" + range + "\n#SBATCH --cpus-per-task=" +
-                                           std::to_string(o.cpus_per_task) + "\n#SBATCH --signal=B:USR1@" +
-                                           std::to_string(o.signal_lead) + "\n");
-    s += "# Task i runs shard (i + " + std::to_string(offset) + ") of " + std::to_string(o.shards) +
-         ". Before the time limit Slurm sends SIGUSR1: running members\n"
-         "# stop at a step boundary and checkpoint, and the task exits 75. Rerun what is left with\n"
-         "# `powershift sweep status` (it prints the --array list) and sbatch --array=LIST this script.\n";
+    std::string s =
+        header(spec, o, "ps-" + spec.name,
+               "Array tasks " + std::to_string(offset) + "-" + std::to_string(offset + tasks - 1));
+    s.insert(s.find("#SBATCH --time"),
+             "#SBATCH --array=" + range +
+                 "\n#SBATCH --cpus-per-task=" + std::to_string(o.cpus_per_task) +
+                 "\n#SBATCH --signal=B:USR1@" + std::to_string(o.signal_lead) + "\n");
+    s +=
+        "# Task i runs shard (i + " + std::to_string(offset) + ") of " + std::to_string(o.shards) +
+        ". Before the time limit Slurm sends SIGUSR1: running members\n"
+        "# stop at a step boundary and checkpoint, and the task exits 75. Rerun what is left with\n"
+        "# `powershift sweep status` (it prints the --array list) and sbatch --array=LIST this "
+        "script.\n";
     s += "set -euo pipefail\n";
-    s += "exec " + quote(o.program) + " sweep run " + quote(o.spec_path) + " --dir " + quote(o.dir) +
-         " --shard-count " + std::to_string(o.shards) + " --shard-offset " + std::to_string(offset) +
-         " --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet\n";
+    s += "exec " + quote(o.program) + " sweep run " + quote(o.spec_path) + " --dir " +
+         quote(o.dir) + " --shard-count " + std::to_string(o.shards) + " --shard-offset " +
+         std::to_string(offset) + " --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet\n";
     out.arrays.push_back(std::move(s));
     out.array_ranges.push_back(range);
   }
@@ -53,7 +58,8 @@ SlurmScripts slurm_scripts(const SweepSpec& spec, const SlurmOptions& o) {
   const auto pos = m.find("%x-%A_%a.out");
   m.replace(pos, 12, "%x-%j.out");
   m += "set -euo pipefail\n";
-  m += "exec " + quote(o.program) + " sweep merge " + quote(o.spec_path) + " --dir " + quote(o.dir) + " --force\n";
+  m += "exec " + quote(o.program) + " sweep merge " + quote(o.spec_path) + " --dir " +
+       quote(o.dir) + " --force\n";
   out.merge = std::move(m);
   return out;
 }

@@ -32,10 +32,11 @@ struct DispatchResult {
   int workers = 0;
 };
 
-// Runs the members with indices `which` over the ranks. With one rank, rank 0 runs them itself. `progress`
-// is called on rank 0 as members finish. `threads` is each rank's TBB arena size.
-DispatchResult run_members(const Session& session, const SweepSpec& spec, const std::vector<Member>& members,
-                           const std::vector<long long>& which, const MemberRunOptions& options, int threads,
+// Runs the members with indices `which` over the ranks. With one rank, rank 0 runs them itself.
+// `progress` is called on rank 0 as members finish. `threads` is each rank's TBB arena size.
+DispatchResult run_members(const Session& session, const SweepSpec& spec,
+                           const std::vector<Member>& members, const std::vector<long long>& which,
+                           const MemberRunOptions& options, int threads,
                            const std::function<void(long long, long long)>& progress = {});
 
 }  // namespace powershift::sweep::mpi

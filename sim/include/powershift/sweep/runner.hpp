@@ -62,7 +62,8 @@ struct MemberRunOptions {
 // Runs member m unless it is done. Never throws for a member's own failure: that is recorded in
 // its .failed file and returned as Failed (with the message in *message).
 MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const SweepDir& dir,
-                         const Member& m, const MemberRunOptions& options, std::string* message = nullptr);
+                         const Member& m, const MemberRunOptions& options,
+                         std::string* message = nullptr);
 
 // Creates DIR and DIR/members and writes DIR/design.csv.
 void prepare_dir(const SweepSpec& spec, const std::vector<Member>& members, const std::string& dir);
@@ -71,7 +72,8 @@ struct SweepStatus {
   std::vector<long long> done, failed, missing;
   std::map<long long, std::string> failures;  // member -> first line of its .failed
 };
-SweepStatus sweep_status(const SweepSpec& spec, const std::vector<Member>& members, const std::string& dir);
+SweepStatus sweep_status(const SweepSpec& spec, const std::vector<Member>& members,
+                         const std::string& dir);
 
 // Members [first, last) of shard `shard` of `shards` (contiguous blocks of ceil(M / shards)).
 std::pair<long long, long long> shard_range(long long shard, long long shards, long long members);
@@ -96,8 +98,8 @@ struct BatchResult {
 
 // Runs the members with indices `which` on TBB, members in parallel (and each member's
 // replicates), in the caller's arena; `progress(finished, total)` is called serially after each.
-BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& members, const std::vector<long long>& which,
-                        const MemberRunOptions& options,
+BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& members,
+                        const std::vector<long long>& which, const MemberRunOptions& options,
                         const std::function<void(long long, long long)>& progress = {});
 
 struct MergeOptions {

@@ -42,21 +42,23 @@ struct SweepSpec {
   std::string description;
   std::string file;         // the spec's path as given
   std::string source_text;  // the spec's text, kept in every output
-  std::string scenario;     // the base scenario: the spec's `scenario:` relative to the spec's directory
-  Located scenario_at;      // where `scenario:` is
+  std::string
+      scenario;  // the base scenario: the spec's `scenario:` relative to the spec's directory
+  Located scenario_at;                    // where `scenario:` is
   std::vector<scenario::Override> fixed;  // `set:` applied to every member before the parameters
   std::vector<Parameter> parameters;
   DesignType design = DesignType::Grid;
-  long long samples = 0;       // LHS: members; Sobol: base samples N (a power of two); Morris: trajectories
-  bool second_order = false;   // Sobol: also the second-order indices (N * (2D + 2) members)
-  int levels = 4;              // Morris: grid levels p (even)
+  long long samples =
+      0;  // LHS: members; Sobol: base samples N (a power of two); Morris: trajectories
+  bool second_order = false;  // Sobol: also the second-order indices (N * (2D + 2) members)
+  int levels = 4;             // Morris: grid levels p (even)
   std::uint64_t design_seed = 1;
   int replicates = 1;
   std::uint64_t seed = 1;
   SeedPolicy seed_policy = SeedPolicy::PerMember;
-  int steps = 0;  // 0: the scenario's run.steps
+  int steps = 0;                                  // 0: the scenario's run.steps
   std::vector<std::string> fields = {"control"};  // region x actor fields each member records
-  int interval = 7;                                // record every N steps
+  int interval = 7;                               // record every N steps
   int deflate = 1;
   std::vector<Located> outputs;  // variables kept in the merged file
   int members_per_task = 1;
