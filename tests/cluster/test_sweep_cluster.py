@@ -170,3 +170,50 @@ if __name__ == "__main__":
     assert proc.returncode == 0, proc.stderr
     assert "members 6" in proc.stdout
     same_as_reference(reference, d)
+
+
+def test_sigusr1_before_the_time_limit_checkpoints_and_a_resubmission_finishes(slurm_cluster, tmp_path):
+    # What `#SBATCH --signal=B:USR1@LEAD` does at LEAD seconds before the limit, sent now with
+    # scancel: the task's batch shell is powershift itself (exec), so it gets the signal, stops
+    # its members at a step boundary, checkpoints them and exits 75.
+    spec = tmp_path / "long.yaml"
+    spec.write_text(f"""sweep: long
+scenario: {SOURCE / 'scenarios/syria-2024-12.yaml'}
+parameters:
+  - name: scope
+    path: events[0].scope
+    values: [0.5, 1.0]
+design: {{type: grid}}
+replicates: 64
+record: {{fields: [], interval: 30}}
+members_per_task: 2
+""")
+    reference = tmp_path / "local"
+    assert run(BIN, "sweep", "run", spec, "--dir", reference, "--threads", "1").returncode == 0
+    d = tmp_path / "slurm"
+    assert run(BIN, "sweep", "slurm", spec, "--dir", d).returncode == 0
+    array = d / "slurm" / "array-0.sbatch"
+    job = slurm_cluster.sbatch(str(array))
+    # Wait until the task is running and has done some work.
+    import time
+    end = time.monotonic() + 120
+    while time.monotonic() < end:
+        states = slurm_cluster.states(job)
+        if states and all(s == "RUNNING" for s in states.values()):
+            break
+        time.sleep(0.2)
+    time.sleep(1.5)
+    slurm_cluster.run("scancel", "--batch", "--signal=USR1", job)
+    states = slurm_cluster.wait([job], timeout=120)
+    records = slurm_cluster.job_records(job)
+    if set(states.values()) == {"COMPLETED"}:
+        pytest.skip("the task finished before the signal arrived")
+    assert [r.get("ExitCode") for r in records] == ["75:0"], (records, slurm_cluster.log_tails())
+    assert list((d / "members").glob("*.ckpt")), "the running members left checkpoints"
+    log = "".join(p.read_text() for p in (d / "logs").glob("*.out"))
+    assert "stopped (checkpointed)" in log, log
+    again = slurm_cluster.sbatch("--array=0", str(array))
+    assert set(slurm_cluster.wait([again], timeout=300).values()) == {"COMPLETED"}
+    assert not list((d / "members").glob("*.ckpt"))
+    for x, y in zip(member_files(reference), member_files(d), strict=True):
+        assert differences(x, y) == [], x.name
