@@ -12,7 +12,8 @@ NOTEBOOKS = sorted((SOURCE_DIR / "analysis" / "notebooks").glob("*.ipynb"))
 
 
 def test_the_notebooks_are_there():
-    assert {p.name for p in NOTEBOOKS} >= {"syria-drawdown.ipynb", "ensemble-uncertainty.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {"syria-drawdown.ipynb", "ensemble-uncertainty.ipynb",
+                                           "sweep-drawdown-pace-scope.ipynb"}
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jupyter_client/zmq on new Pythons
@@ -27,9 +28,12 @@ def test_notebook_executes(path: Path, tmp_path, monkeypatch):
     env = child_env()
     env.pop("MPLBACKEND", None)  # the kernel's inline backend
     env["POWERSHIFT_NB_REPLICATES"] = "8"
+    # The sweep study: 32 Sobol base samples (192 members) instead of 128 (768).
+    env["POWERSHIFT_NB_SOBOL_SAMPLES"] = "32"
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.delenv("POWERSHIFT_NB_FIGURES", raising=False)  # never write into docs/figures
     client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=300,
                                      resources={"metadata": {"path": str(tmp_path)}})
     start = time.perf_counter()
