@@ -311,6 +311,42 @@ std::string json_list(const std::vector<long long>& v) {
   return out + "]";
 }
 
+struct ArrayScript {
+  std::string path;
+  long long shards = 0, offset = 0, tasks = 0;
+  std::string throttle;  // "%M" or ""
+};
+
+// The array-K.sbatch files of DIR/slurm, as `sweep slurm` wrote them.
+std::vector<ArrayScript> read_array_scripts(const std::string& dir) {
+  std::vector<ArrayScript> out;
+  std::error_code ec;
+  for (int k = 0;; ++k) {
+    const fs::path path = fs::path(dir) / "slurm" / ("array-" + std::to_string(k) + ".sbatch");
+    if (!fs::exists(path, ec)) break;
+    std::ifstream in(path);
+    ArrayScript s;
+    s.path = fs::absolute(path).lexically_normal().string();
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("#SBATCH --array=0-", 0) == 0) {
+        const std::string range = line.substr(18);
+        s.tasks = std::strtoll(range.c_str(), nullptr, 10) + 1;
+        if (const auto pct = range.find('%'); pct != std::string::npos)
+          s.throttle = range.substr(pct);
+      }
+      if (const auto at = line.find(" --shard-count "); at != std::string::npos) {
+        s.shards = std::strtoll(line.c_str() + at + 15, nullptr, 10);
+      }
+      if (const auto at = line.find(" --shard-offset "); at != std::string::npos) {
+        s.offset = std::strtoll(line.c_str() + at + 16, nullptr, 10);
+      }
+    }
+    if (s.shards > 0 && s.tasks > 0) out.push_back(s);
+  }
+  return out;
+}
+
 int cmd_status(const SweepCli::Options& o) {
   const auto l = load(o, false);
   const auto st = sweep::sweep_status(l.spec, l.members, l.dir);
@@ -344,15 +380,37 @@ int cmd_status(const SweepCli::Options& o) {
     return kExitOk;
   }
   std::printf("not done: members %s\n", sweep::index_ranges(todo).c_str());
-  const long long shards =
-      o.status_shards > 0 ? o.status_shards : sweep::default_shards(l.spec, total);
+  // The array scripts `sweep slurm` wrote, if any: their shard count and offsets map the
+  // missing members to the tasks to resubmit, script by script.
+  const auto scripts = read_array_scripts(l.dir);
+  long long shards = o.status_shards > 0 ? o.status_shards : sweep::default_shards(l.spec, total);
+  if (o.status_shards <= 0 && !scripts.empty()) shards = scripts.front().shards;
   std::vector<long long> tasks;
   for (long long m : todo) {
     const long long t = sweep::shard_of(m, shards, total);
     if (tasks.empty() || tasks.back() != t) tasks.push_back(t);
   }
-  std::printf("rerun: --array=%s   (of %lld tasks; sbatch --array=%s DIR/slurm/array-0.sbatch)\n",
-              sweep::index_ranges(tasks).c_str(), shards, sweep::index_ranges(tasks).c_str());
+  std::printf("rerun: --array=%s   (tasks of %lld)\n", sweep::index_ranges(tasks).c_str(), shards);
+  bool mapped = false;
+  for (const auto& script : scripts) {
+    if (script.shards != shards) continue;
+    std::vector<long long> local;
+    for (long long t : tasks) {
+      if (t >= script.offset && t < script.offset + script.tasks)
+        local.push_back(t - script.offset);
+    }
+    if (local.empty()) continue;
+    std::printf("  sbatch --array=%s%s %s\n", sweep::index_ranges(local).c_str(),
+                script.throttle.c_str(), script.path.c_str());
+    mapped = true;
+  }
+  if (!mapped) {
+    std::printf(
+        "  (write the array scripts with `powershift sweep slurm %s --dir %s`, then sbatch "
+        "--array=LIST "
+        "DIR/slurm/array-0.sbatch)\n",
+        o.spec.c_str(), l.dir.c_str());
+  }
   return kExitRuntime;
 }
 

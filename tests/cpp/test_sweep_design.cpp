@@ -257,3 +257,21 @@ TEST(SweepSpecErrors, AreLocatedAndNamed) {
                 .find("design.samples: must be in [1, 10000000]"),
             std::string::npos);
 }
+
+TEST(SweepSpec, SteppedRangesGiveTheValuesAsWritten) {
+  const auto spec = spec_from(R"(parameters:
+  - {name: scope, path: 'events[0].scope', range: {first: 0.2, step: 0.2, last: 1.0}}
+design: {type: grid}
+)");
+  // 0.2 + 2 * 0.2 is 0.6000000000000001 in binary floating point; the spec means 0.6.
+  EXPECT_EQ(spec.parameters[0].values, (std::vector<std::string>{"0.2", "0.4", "0.6", "0.8", "1"}));
+}
+
+TEST(SweepSpec, LabelsNameValuesInTheDesignTable) {
+  const auto spec = spec_from(R"(parameters:
+  - {name: scope, path: 'events[0].scope', values: [0.5, 1.0], labels: [half, all]}
+design: {type: grid}
+)");
+  EXPECT_TRUE(spec.parameters[0].labelled);
+  EXPECT_EQ(sw::design_csv(spec, sw::expand(spec)), "member,seed,scope\n0,1,half\n1,2,all\n");
+}

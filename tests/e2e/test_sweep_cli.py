@@ -328,3 +328,33 @@ def test_a_member_that_fails_is_reported_and_retried(tmp_path):
     assert again.returncode == 0 and "1 run, 5 already done, 0 failed" in again.stderr
     assert not (d / "members" / "member-000002.failed").exists()
     assert sweep("status", TWO_TOWNS, "--dir", d).returncode == 0
+
+
+def test_each_parameter_is_checked_on_its_own(tmp_path):
+    # A bad path in one parameter neither hides another's bad value nor is blamed on it.
+    spec = _spec(tmp_path, "sweep: s\nscenario: SCENARIO\nparameters:\n"
+                           "  - name: pace\n    path: events[0].pace\n    values: [10]\n"
+                           "  - name: scope\n    path: events[0].scope\n    values: [0.5, 1.5]\n"
+                           "design: {type: grid}\n")
+    proc = sweep("expand", spec)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2, proc.stderr
+    assert "bad.yaml:4:5: parameters.pace = 10: error: events[0].pace: unknown key 'pace'" in lines[0]
+    assert "bad.yaml:7:5: parameters.scope = 1.5: error: events[0].scope" in lines[1]
+    assert "(with parameter" not in proc.stderr
+
+
+def test_merged_file_keeps_labels_and_the_runs_auxiliary_coordinates(tmp_path):
+    xr = pytest.importorskip("xarray")
+    spec = _spec(tmp_path, "sweep: lab\nscenario: SCENARIO\nparameters:\n"
+                           "  - {name: scope, path: 'events[0].scope', values: [0.5, 1.0], labels: [half, all]}\n"
+                           "design: {type: grid}\n")
+    d = tmp_path / "sw"
+    assert sweep("run", spec, "--dir", d).returncode == 0
+    assert sweep("merge", spec, "--dir", d).returncode == 0
+    with xr.open_dataset(d / "lab.h5", engine="h5netcdf") as ds:
+        assert list(ds.scope.values) == ["half", "all"]
+        assert ds.scope.attrs["distribution"] == "values (labelled)"
+        assert {"region_population", "region_value", "actor_kind", "step"} <= set(ds.coords)
+        assert list(ds.region_population.values[:3]) == [600000, 300000, 2000]  # two-towns.yaml

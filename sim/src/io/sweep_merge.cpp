@@ -275,6 +275,35 @@ void merge_sweep(const MergeInput& in) {
       out.scale(dim, std::move(ds));
     }
   }
+  // The member files' auxiliary coordinates of those dimensions (region population, value,
+  // position; actor kind; step), so that a merged file can be weighted like a run's.
+  std::map<std::string, std::string> aux_of_dim;  // dim -> space-separated names
+  for (const auto& [aux, dim] :
+       std::vector<std::pair<std::string, std::string>>{{"step", "time"},
+                                                        {"region_lat", "region"},
+                                                        {"region_lon", "region"},
+                                                        {"region_population", "region"},
+                                                        {"region_value", "region"},
+                                                        {"region_offmap", "region"},
+                                                        {"actor_kind", "actor"}}) {
+    if (!out.has_scale(dim) || H5Lexists(first.file.get(), aux.c_str(), H5P_DEFAULT) <= 0) continue;
+    const VariableInfo av = describe(first, aux);
+    if (av.dims != std::vector<std::string>{dim}) continue;
+    const auto data = read_all(first, aux, av);
+    Handle ds = out.create(aux, av.native.get(), av.shape, 0);
+    if (!av.shape.empty() && av.shape[0] > 0) {
+      check(H5Dwrite(ds.get(), av.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+            "write coordinate");
+    }
+    if (H5Tis_variable_str(av.native.get()) > 0) {
+      Handle space(checked(H5Dget_space(ds.get()), "space"), H5Sclose);
+      H5Dvlen_reclaim(av.native.get(), space.get(), H5P_DEFAULT, const_cast<char*>(data.data()));
+    }
+    for (const auto& [k, t] : av.text_attrs) string_attribute(ds.get(), k.c_str(), t);
+    out.attach(ds.get(), {dim});
+    auto& names = aux_of_dim[dim];
+    names += (names.empty() ? "" : " ") + aux;
+  }
   // Parameters and seeds as coordinates along `member`.
   std::string coordinates = "seed";
   {
@@ -329,7 +358,11 @@ void merge_sweep(const MergeInput& in) {
     dims.insert(dims.end(), v.dims.begin(), v.dims.end());
     Handle ds = out.create(name, v.native.get(), shape, in.deflate_level);
     for (const auto& [k, t] : v.text_attrs) string_attribute(ds.get(), k.c_str(), t);
-    string_attribute(ds.get(), "coordinates", coordinates);
+    std::string coords = coordinates;
+    for (const auto& dim : v.dims) {
+      if (const auto it = aux_of_dim.find(dim); it != aux_of_dim.end()) coords += " " + it->second;
+    }
+    string_attribute(ds.get(), "coordinates", coords);
     out.attach(ds.get(), dims);
     Handle fspace(checked(H5Dget_space(ds.get()), "space"), H5Sclose);
     Handle mspace(

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -316,9 +318,11 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
       return;
     }
     for (long long i = 0; i < static_cast<long long>(count); ++i) {
-      double v = *f + static_cast<double>(i) * *s;
-      if (std::abs(v - std::round(v)) < 1e-9 * std::max(1.0, std::abs(v))) v = std::round(v);
-      param.values.push_back(number_text(v));
+      // first + i * step, rounded to 12 significant digits: 0.2 + 2 * 0.2 is 0.6, not
+      // 0.6000000000000001, so that outputs can be selected by the value as written.
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.12g", *f + static_cast<double>(i) * *s);
+      param.values.push_back(number_text(std::strtod(buf, nullptr)));
     }
     param.kind = ValueKind::List;
     return;
@@ -526,8 +530,10 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
           rd.error(labels, at + ".labels",
                    "must be a list with one label per value of 'values' or 'range'");
         } else {
-          for (const auto& l : labels.items())
+          for (const auto& l : labels.items()) {
             param.labels.push_back(l.IsScalar() ? l.Scalar() : flow_text(l));
+          }
+          param.labelled = true;
         }
       }
       if (param.labels.empty()) param.labels = param.values;

@@ -361,7 +361,13 @@ std::string design_csv(const SweepSpec& spec, const std::vector<Member>& members
   out += "\n";
   for (const auto& m : members) {
     out += std::to_string(m.index) + "," + std::to_string(m.seed);
-    for (const auto& v : m.values) out += "," + csv_field(v);
+    for (std::size_t i = 0; i < m.values.size(); ++i) {
+      // A labelled value is shown by its label (a value that sets several paths reads badly).
+      const auto& p = spec.parameters[i];
+      out += "," + csv_field(p.labelled && m.levels[i] >= 0
+                                 ? p.labels[static_cast<std::size_t>(m.levels[i])]
+                                 : m.values[i]);
+    }
     out += "\n";
   }
   return out;

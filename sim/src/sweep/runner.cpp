@@ -314,25 +314,20 @@ std::vector<scenario::Override> parameter_overrides(const Parameter& p, int leve
   return {o};
 }
 
-std::string median_text(const Parameter& p) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", quantile(p, 0.5));
-  return buf;
-}
 }  // namespace
 
 void check_against_scenario(const SweepSpec& spec) {
-  std::vector<Diagnostic> errors;
-  // Values to try for each parameter: every listed value (up to 64 of them), or the median and
-  // the 0.1% and 99.9% quantiles of a distribution; the other parameters at their first value
-  // (or median).
-  std::vector<std::vector<scenario::Override>> base;
-  for (const auto& p : spec.parameters) {
-    base.push_back(parameter_overrides(
-        p, 0, p.kind == ValueKind::List ? p.values.front() : median_text(p), ""));
+  // The scenario with the spec's `set:` alone must load; then each parameter is tried alone on
+  // top of it, with every listed value (up to 64) or the 0.1%, 50% and 99.9% quantiles of its
+  // distribution, so that a problem is put down to the parameter that causes it. (Combinations
+  // are not tried: a member that fails on one is reported by `sweep status`.)
+  try {
+    (void)scenario::load_file(spec.scenario, {}, spec.fixed);
+  } catch (const InputError& e) {
+    throw InputError(e.diagnostics());
   }
-  for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
-    const auto& p = spec.parameters[i];
+  std::vector<Diagnostic> errors;
+  for (const auto& p : spec.parameters) {
     std::vector<std::pair<int, std::string>> tries;
     if (p.kind == ValueKind::List) {
       for (std::size_t k = 0; k < p.values.size() && k < 64; ++k)
@@ -346,20 +341,18 @@ void check_against_scenario(const SweepSpec& spec) {
     }
     const std::string label = spec.file + ":" + std::to_string(p.line) + ":" +
                               std::to_string(p.column) + ": parameters." + p.name;
-    std::set<std::string> seen_messages;
+    std::set<std::string> seen;
     for (const auto& [level, value] : tries) {
       std::vector<scenario::Override> overrides = spec.fixed;
-      for (std::size_t j = 0; j < spec.parameters.size(); ++j) {
-        const auto set = j == i ? parameter_overrides(p, level, value, label) : base[j];
-        overrides.insert(overrides.end(), set.begin(), set.end());
-      }
+      const auto set = parameter_overrides(p, level, value, label);
+      overrides.insert(overrides.end(), set.begin(), set.end());
       try {
         (void)scenario::load_file(spec.scenario, {}, overrides);
       } catch (const InputError& e) {
         for (auto d : e.diagnostics()) {
-          if (!seen_messages.insert(d.path + d.message).second) continue;
+          if (!seen.insert(d.path + d.message).second) continue;
           if (d.file.rfind(label, 0) != 0) {
-            // Found in the scenario, not at the override: say which parameter value led there.
+            // Found in the scenario, not at the override: say which value led there.
             d.message += " (with parameter '" + p.name + "' = " + value + ")";
           }
           errors.push_back(std::move(d));
@@ -445,7 +438,7 @@ std::string distribution_text(const Parameter& p) {
   char buf[160];
   switch (p.kind) {
     case ValueKind::List:
-      return "values";
+      return p.labelled ? "values (labelled)" : "values";
     case ValueKind::Uniform:
       std::snprintf(buf, sizeof buf, "uniform %.17g %.17g", p.a, p.b);
       break;
@@ -459,7 +452,7 @@ std::string distribution_text(const Parameter& p) {
       std::snprintf(buf, sizeof buf, "triangular %.17g %.17g %.17g", p.a, p.c, p.b);
       break;
   }
-  return buf;
+  return std::string(buf) + (p.integer ? " integer" : "");
 }
 }  // namespace
 
@@ -508,6 +501,7 @@ std::string merge(const SweepSpec& spec, const std::vector<Member>& members, con
       for (const auto& x : paths) mp.path += (mp.path.empty() ? "" : " ") + x;
     }
     mp.distribution = distribution_text(spec.parameters[p]);
+    mp.numeric = !spec.parameters[p].labelled;
     for (const auto& m : members) mp.numeric = mp.numeric && !std::isnan(m.numbers[p]);
     in.parameters.push_back(mp);
   }

@@ -33,7 +33,8 @@ double quantile(const Parameter& p, double u);
 // The overrides that make member m's scenario: the spec's `set:`, then each parameter.
 std::vector<scenario::Override> member_overrides(const SweepSpec& spec, const Member& m);
 
-// The design table as CSV: member, seed, then one column per parameter (the value text).
+// The design table as CSV: member, seed, then one column per parameter (the value text, or the
+// value's label where the parameter has `labels`).
 std::string design_csv(const SweepSpec& spec, const std::vector<Member>& members);
 
 }  // namespace powershift::sweep

@@ -25,6 +25,7 @@ struct Parameter {
   ValueKind kind = ValueKind::List;
   std::vector<std::string> values;  // List: each value as YAML (flow) text
   std::vector<std::string> labels;  // List: a label per value (default: the value text)
+  bool labelled = false;            // labels were given: they name the values in outputs
   // Uniform/LogUniform: [a, b]; Normal: mean a, sd b; Triangular: lowest a, highest b, mode c.
   double a = 0.0, b = 0.0, c = 0.0;
   bool integer = false;  // continuous values rounded to the nearest integer
