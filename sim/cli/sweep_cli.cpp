@@ -404,12 +404,15 @@ int cmd_status(const SweepCli::Options& o) {
                 script.throttle.c_str(), script.path.c_str());
     mapped = true;
   }
-  if (!mapped) {
+  if (!mapped && scripts.empty()) {
     std::printf(
-        "  (write the array scripts with `powershift sweep slurm %s --dir %s`, then sbatch "
-        "--array=LIST "
-        "DIR/slurm/array-0.sbatch)\n",
-        o.spec.c_str(), l.dir.c_str());
+        "  (no array scripts in %s/slurm: write them with `powershift sweep slurm %s --dir %s`)\n",
+        l.dir.c_str(), o.spec.c_str(), l.dir.c_str());
+  } else if (!mapped) {
+    std::printf(
+        "  (the array scripts in %s/slurm are for %lld tasks, not %lld: rewrite them with "
+        "`powershift sweep slurm %s --dir %s --tasks %lld`, or leave out --shards)\n",
+        l.dir.c_str(), scripts.front().shards, shards, o.spec.c_str(), l.dir.c_str(), shards);
   }
   return kExitRuntime;
 }

@@ -358,3 +358,18 @@ def test_merged_file_keeps_labels_and_the_runs_auxiliary_coordinates(tmp_path):
         assert ds.scope.attrs["distribution"] == "values (labelled)"
         assert {"region_population", "region_value", "actor_kind", "step"} <= set(ds.coords)
         assert list(ds.region_population.values[:3]) == [600000, 300000, 2000]  # two-towns.yaml
+
+
+def test_auxiliary_coordinates_that_a_parameter_changes_are_left_out(tmp_path):
+    xr = pytest.importorskip("xarray")
+    spec = _spec(tmp_path, "sweep: pop\nscenario: SCENARIO\nparameters:\n"
+                           "  - {name: people, path: 'regions[0].population', values: [1000, 50000]}\n"
+                           "design: {type: grid}\n")
+    d = tmp_path / "sw"
+    assert sweep("run", spec, "--dir", d).returncode == 0
+    assert sweep("merge", spec, "--dir", d).returncode == 0
+    with xr.open_dataset(d / "pop.h5", engine="h5netcdf") as ds:
+        assert "region_population" not in ds.variables, "one value per region would be wrong for a member"
+        # region_value too: a region's strategic value includes its population (model.md).
+        assert ds.attrs["varying_coordinates"].split() == ["region_population", "region_value"]
+        assert {"region_lat", "region_lon", "region_offmap", "actor_kind"} <= set(ds.coords)

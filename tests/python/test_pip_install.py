@@ -44,7 +44,7 @@ def test_pip_install_in_a_fresh_venv(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python, command = venv / "bin" / "python", venv / "bin" / "powershift"
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "POWERSHIFT_SCENARIO_DIR", "MPLBACKEND")}
+           if k not in ("PYTHONPATH", "POWERSHIFT_SCENARIO_DIR", "MPLBACKEND", "POWERSHIFT_BIN")}
     log = tmp_path / "pip.log"
     with open(log, "w") as out:
         done = subprocess.run([str(python), "-m", "pip", "install", str(src)], stdout=out,
@@ -68,3 +68,11 @@ def test_pip_install_in_a_fresh_venv(tmp_path):
     version = subprocess.run([str(python), "-m", "powershift", "version"], cwd=work, env=env,
                              capture_output=True, text=True, timeout=120)
     assert version.stdout.startswith("powershift ")
+    # Sweeps from the installed package: the bundled specs, the command beside the interpreter.
+    sweep = ("import sys, powershift as ps; from pathlib import Path; "
+             "spec = Path(sys.prefix) / 'share/powershift/scenarios/sweeps/two-towns-grid.yaml'; "
+             "ds = ps.sweep.run(spec, dir='tt'); print('members', ds.sizes['member'])")
+    swept = subprocess.run([str(python), "-c", sweep], cwd=work, env=env, capture_output=True, text=True,
+                           timeout=300)
+    assert swept.returncode == 0, swept.stderr
+    assert "members 6" in swept.stdout

@@ -278,6 +278,7 @@ void merge_sweep(const MergeInput& in) {
   // The member files' auxiliary coordinates of those dimensions (region population, value,
   // position; actor kind; step), so that a merged file can be weighted like a run's.
   std::map<std::string, std::string> aux_of_dim;  // dim -> space-separated names
+  std::string varying;  // auxiliary coordinates that differ between members, left out
   for (const auto& [aux, dim] :
        std::vector<std::pair<std::string, std::string>>{{"step", "time"},
                                                         {"region_lat", "region"},
@@ -290,6 +291,24 @@ void merge_sweep(const MergeInput& in) {
     const VariableInfo av = describe(first, aux);
     if (av.dims != std::vector<std::string>{dim}) continue;
     const auto data = read_all(first, aux, av);
+    // A parameter may change them (a region's population): then one value per region would be
+    // wrong for some members, and the coordinate is left out (the member files keep theirs).
+    bool same = true;
+    if (H5Tis_variable_str(av.native.get()) <= 0) {
+      for (std::size_t i = 1; i < in.members.size() && same; ++i) {
+        const Source src = open_member(in.members[i].file);
+        if (H5Lexists(src.file.get(), aux.c_str(), H5P_DEFAULT) <= 0) {
+          same = false;
+          break;
+        }
+        const VariableInfo mv = describe(src, aux);
+        same = mv.shape == av.shape && read_all(src, aux, mv) == data;
+      }
+    }
+    if (!same) {
+      varying += (varying.empty() ? "" : " ") + aux;
+      continue;
+    }
     Handle ds = out.create(aux, av.native.get(), av.shape, 0);
     if (!av.shape.empty() && av.shape[0] > 0) {
       check(H5Dwrite(ds.get(), av.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
@@ -403,6 +422,7 @@ void merge_sweep(const MergeInput& in) {
   std::string missing;
   for (auto m : in.missing) missing += (missing.empty() ? "" : " ") + std::to_string(m);
   string_attribute(root, "missing_members", missing);
+  string_attribute(root, "varying_coordinates", varying);
   string_attribute(root, "command_line", in.command_line);
   for (const char* a : {"scenario_name", "start_date", "powershift_version", "withdrawing_actor",
                         "recorded_fields"}) {

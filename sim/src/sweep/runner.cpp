@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -434,25 +435,32 @@ BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& member
 }
 
 namespace {
+std::string shortest(double v) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+// How a parameter's values are drawn, for the merged file: "values", "uniform 0.1 1", ...
 std::string distribution_text(const Parameter& p) {
-  char buf[160];
+  std::string out;
   switch (p.kind) {
     case ValueKind::List:
       return p.labelled ? "values (labelled)" : "values";
     case ValueKind::Uniform:
-      std::snprintf(buf, sizeof buf, "uniform %.17g %.17g", p.a, p.b);
+      out = "uniform " + shortest(p.a) + " " + shortest(p.b);
       break;
     case ValueKind::LogUniform:
-      std::snprintf(buf, sizeof buf, "loguniform %.17g %.17g", p.a, p.b);
+      out = "loguniform " + shortest(p.a) + " " + shortest(p.b);
       break;
     case ValueKind::Normal:
-      std::snprintf(buf, sizeof buf, "normal %.17g %.17g", p.a, p.b);
+      out = "normal " + shortest(p.a) + " " + shortest(p.b);
       break;
     case ValueKind::Triangular:
-      std::snprintf(buf, sizeof buf, "triangular %.17g %.17g %.17g", p.a, p.c, p.b);
+      out = "triangular " + shortest(p.a) + " " + shortest(p.c) + " " + shortest(p.b);
       break;
   }
-  return std::string(buf) + (p.integer ? " integer" : "");
+  return out + (p.integer ? " integer" : "");
 }
 }  // namespace
 
