@@ -223,41 +223,70 @@ int cmd_expand(const SweepCli::Options& o) {
   return kExitOk;
 }
 
+// This process's rank as the MPI launcher announces it (Open MPI, PMIx, PMI, srun), before
+// MPI_Init; 0 when not launched by one.
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    if (const char* v = std::getenv(name); v && *v) return std::atoi(v);
+  }
+  return 0;
+}
+
 int cmd_run(const SweepCli::Options& o) {
+#ifndef POWERSHIFT_HAVE_MPI
+  if (o.mpi) {
+    throw InputError(
+        "--mpi: this powershift was built without MPI (install libopenmpi-dev and rebuild)");
+  }
+#endif
+  // Everything that can be bad input is checked before MPI starts: every rank finds the same
+  // problems and exits 2, and only the first says so. (After MPI_Init a rank that stops alone
+  // would leave the others waiting.)
+  const bool first_rank = !o.mpi || launcher_rank() == 0;
+  Loaded l;
+  std::vector<long long> which;
+  std::string what;
+  try {
+    l = load(o, true);
+    if (!o.member_list.empty() && !o.shard.empty()) {
+      throw InputError("--members and --shard: give one of them");
+    }
+    if (!o.member_list.empty()) {
+      which = parse_member_list(o.member_list, static_cast<long long>(l.members.size()));
+      what = "members " + sweep::index_ranges(which);
+    } else {
+      const auto shard = resolve_shard(o, l);
+      const auto [first, last] =
+          sweep::shard_range(shard.first, shard.second, static_cast<long long>(l.members.size()));
+      for (long long i = first; i < last; ++i) which.push_back(i);
+      what = "shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) +
+             ", members " + (which.empty() ? std::string("(none)") : sweep::index_ranges(which));
+    }
+  } catch (const InputError&) {
+    if (first_rank) throw;
+    return kExitBadInput;
+  }
 #ifdef POWERSHIFT_HAVE_MPI
   std::optional<sweep::mpi::Session> session;
   if (o.mpi) session.emplace(nullptr, nullptr);
   const bool root = !session || session->rank() == 0;
 #else
-  if (o.mpi)
-    throw InputError(
-        "--mpi: this powershift was built without MPI (install libopenmpi-dev and rebuild)");
   const bool root = true;
 #endif
-  Loaded l;
-  try {
-    l = load(o, true);
-  } catch (const InputError&) {
-    if (root) throw;
-    return kExitBadInput;  // rank 0 reports it
+  if (root) {
+    try {
+      sweep::prepare_dir(l.spec, l.members, l.dir);
+    } catch (const std::exception& e) {
+#ifdef POWERSHIFT_HAVE_MPI
+      // The other ranks are about to wait for rank 0: say why, then end them all.
+      if (session && session->size() > 1) {
+        std::fprintf(stderr, "powershift: error: %s\n", e.what());
+        session->abort(kExitRuntime);
+      }
+#endif
+      throw;
+    }
   }
-  if (!o.member_list.empty() && !o.shard.empty())
-    throw InputError("--members and --shard: give one of them");
-  const auto shard =
-      o.member_list.empty() ? resolve_shard(o, l) : std::pair<long long, long long>{0, 1};
-  std::vector<long long> which;
-  std::string what;
-  if (!o.member_list.empty()) {
-    which = parse_member_list(o.member_list, static_cast<long long>(l.members.size()));
-    what = "members " + sweep::index_ranges(which);
-  } else {
-    const auto [first, last] =
-        sweep::shard_range(shard.first, shard.second, static_cast<long long>(l.members.size()));
-    for (long long i = first; i < last; ++i) which.push_back(i);
-    what = "shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) +
-           ", members " + (which.empty() ? std::string("(none)") : sweep::index_ranges(which));
-  }
-  if (root) sweep::prepare_dir(l.spec, l.members, l.dir);
   install_stop_handlers();
   sweep::MemberRunOptions options;
   options.dir = l.dir;

@@ -217,3 +217,23 @@ members_per_task: 2
     assert not list((d / "members").glob("*.ckpt"))
     for x, y in zip(member_files(reference), member_files(d), strict=True):
         assert differences(x, y) == [], x.name
+
+
+def test_mpirun_with_a_bad_spec_or_an_unwritable_directory_exits_without_hanging(tmp_path):
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SPEC_TEXT.replace("events[0].pace_days", "events[0].pace"))
+    proc = subprocess.run(["mpirun", "-n", "3", "--oversubscribe", BIN, "sweep", "run", str(bad), "--dir",
+                           str(tmp_path / "out"), "--mpi"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.count("unknown key 'pace'") == 1, "rank 0 reports it; the others exit quietly"
+    assert not (tmp_path / "out").exists()
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the sweep directory should go")
+    spec = tmp_path / "ok.yaml"
+    spec.write_text(SPEC_TEXT)
+    proc = subprocess.run(["mpirun", "-n", "3", "--oversubscribe", BIN, "sweep", "run", str(spec), "--dir",
+                           str(blocker / "sweep"), "--mpi"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "cannot create the sweep directory" in proc.stderr

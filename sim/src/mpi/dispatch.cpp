@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <deque>
+#include <exception>
 #include <thread>
 
 #include "powershift/sweep/mpi_dispatch.hpp"
@@ -51,7 +53,15 @@ Session::Session(int* argc, char*** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
+void Session::abort(int code) const {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
+}
+
 Session::~Session() {
+  // Leaving by an exception (a run-time failure on one rank): the other ranks may be waiting
+  // for it, so end them all rather than wait in MPI_Finalize.
+  if (std::uncaught_exceptions() > 0 && size_ > 1) MPI_Abort(MPI_COMM_WORLD, 1);
   MPI_Finalize();
 }
 

@@ -22,6 +22,8 @@ class Session {
   ~Session();
   [[nodiscard]] int rank() const { return rank_; }
   [[nodiscard]] int size() const { return size_; }
+  // Ends every rank (MPI_Abort): for a failure that the other ranks would otherwise wait on.
+  [[noreturn]] void abort(int code) const;
 
  private:
   int rank_ = 0, size_ = 1;
