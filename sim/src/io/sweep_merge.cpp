@@ -279,7 +279,14 @@ void merge_sweep(const MergeInput& in) {
   // position; actor kind; step), so that a merged file can be weighted like a run's.
   std::map<std::string, std::string> aux_of_dim;  // dim -> space-separated names
   std::string varying;  // auxiliary coordinates that differ between members, left out
-  for (const auto& [aux, dim] :
+  struct Aux {
+    std::string name, dim;
+    VariableInfo info;
+    std::vector<char> data;
+    bool same = true;
+  };
+  std::vector<Aux> aux;
+  for (const auto& [name, dim] :
        std::vector<std::pair<std::string, std::string>>{{"step", "time"},
                                                         {"region_lat", "region"},
                                                         {"region_lon", "region"},
@@ -287,41 +294,51 @@ void merge_sweep(const MergeInput& in) {
                                                         {"region_value", "region"},
                                                         {"region_offmap", "region"},
                                                         {"actor_kind", "actor"}}) {
-    if (!out.has_scale(dim) || H5Lexists(first.file.get(), aux.c_str(), H5P_DEFAULT) <= 0) continue;
-    const VariableInfo av = describe(first, aux);
+    if (!out.has_scale(dim) || H5Lexists(first.file.get(), name.c_str(), H5P_DEFAULT) <= 0)
+      continue;
+    VariableInfo av = describe(first, name);
     if (av.dims != std::vector<std::string>{dim}) continue;
-    const auto data = read_all(first, aux, av);
-    // A parameter may change them (a region's population): then one value per region would be
-    // wrong for some members, and the coordinate is left out (the member files keep theirs).
-    bool same = true;
-    if (H5Tis_variable_str(av.native.get()) <= 0) {
-      for (std::size_t i = 1; i < in.members.size() && same; ++i) {
-        const Source src = open_member(in.members[i].file);
-        if (H5Lexists(src.file.get(), aux.c_str(), H5P_DEFAULT) <= 0) {
-          same = false;
-          break;
-        }
-        const VariableInfo mv = describe(src, aux);
-        same = mv.shape == av.shape && read_all(src, aux, mv) == data;
+    auto data = read_all(first, name, av);
+    aux.push_back({name, dim, std::move(av), std::move(data), true});
+  }
+  // A parameter may change them (a region's population): then one value per region would be
+  // wrong for some members, and such a coordinate is left out (the member files keep theirs).
+  // Each member file is opened once; strings (actor kinds) are not compared.
+  for (std::size_t i = 1; i < in.members.size(); ++i) {
+    bool open_needed = false;
+    for (const auto& x : aux)
+      open_needed = open_needed || (x.same && H5Tis_variable_str(x.info.native.get()) <= 0);
+    if (!open_needed) break;
+    const Source src = open_member(in.members[i].file);
+    for (auto& x : aux) {
+      if (!x.same || H5Tis_variable_str(x.info.native.get()) > 0) continue;
+      if (H5Lexists(src.file.get(), x.name.c_str(), H5P_DEFAULT) <= 0) {
+        x.same = false;
+        continue;
       }
+      const VariableInfo mv = describe(src, x.name);
+      x.same = mv.shape == x.info.shape && read_all(src, x.name, mv) == x.data;
     }
-    if (!same) {
-      varying += (varying.empty() ? "" : " ") + aux;
+  }
+  for (auto& x : aux) {
+    if (!x.same) {
+      varying += (varying.empty() ? "" : " ") + x.name;
       continue;
     }
-    Handle ds = out.create(aux, av.native.get(), av.shape, 0);
+    const auto& av = x.info;
+    Handle ds = out.create(x.name, av.native.get(), av.shape, 0);
     if (!av.shape.empty() && av.shape[0] > 0) {
-      check(H5Dwrite(ds.get(), av.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()),
+      check(H5Dwrite(ds.get(), av.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, x.data.data()),
             "write coordinate");
     }
     if (H5Tis_variable_str(av.native.get()) > 0) {
       Handle space(checked(H5Dget_space(ds.get()), "space"), H5Sclose);
-      H5Dvlen_reclaim(av.native.get(), space.get(), H5P_DEFAULT, const_cast<char*>(data.data()));
+      H5Dvlen_reclaim(av.native.get(), space.get(), H5P_DEFAULT, x.data.data());
     }
     for (const auto& [k, t] : av.text_attrs) string_attribute(ds.get(), k.c_str(), t);
-    out.attach(ds.get(), {dim});
-    auto& names = aux_of_dim[dim];
-    names += (names.empty() ? "" : " ") + aux;
+    out.attach(ds.get(), {x.dim});
+    auto& names = aux_of_dim[x.dim];
+    names += (names.empty() ? "" : " ") + x.name;
   }
   // Parameters and seeds as coordinates along `member`.
   std::string coordinates = "seed";
@@ -368,7 +385,13 @@ void merge_sweep(const MergeInput& in) {
     string_attribute(ds.get(), "coordinates", coordinates);
     out.attach(ds.get(), {"member", "parameter"});
   }
-  // The variables, member by member.
+  // The variables: created first, then filled member by member, each member file opened once.
+  struct Target {
+    std::string name;
+    const VariableInfo* info;
+    Handle ds, fspace, mspace;
+  };
+  std::vector<Target> targets;
   for (const auto& name : in.variables) {
     const auto& v = info.at(name);
     std::vector<hsize_t> shape{m_count};
@@ -388,25 +411,29 @@ void merge_sweep(const MergeInput& in) {
         checked(H5Screate_simple(static_cast<int>(v.shape.size()), v.shape.data(), nullptr),
                 "space"),
         H5Sclose);
-    std::vector<hsize_t> start(shape.size(), 0), count = shape;
-    count[0] = 1;
-    for (hsize_t i = 0; i < m_count; ++i) {
-      const auto& member = in.members[i];
-      const Source src = i == 0 ? Source{} : open_member(member.file);
-      const Source& s = i == 0 ? first : src;
-      const VariableInfo mv = describe(s, name);
-      if (mv.shape != v.shape || mv.dims != v.dims) {
-        throw InputError(member.file + ": variable '" + name + "' has another shape than in " +
+    targets.push_back({name, &v, std::move(ds), std::move(fspace), std::move(mspace)});
+  }
+  for (hsize_t i = 0; i < m_count; ++i) {
+    const auto& member = in.members[i];
+    const Source src = i == 0 ? Source{} : open_member(member.file);
+    const Source& s = i == 0 ? first : src;
+    for (auto& t : targets) {
+      const VariableInfo mv = describe(s, t.name);
+      if (mv.shape != t.info->shape || mv.dims != t.info->dims) {
+        throw InputError(member.file + ": variable '" + t.name + "' has another shape than in " +
                          first.path + " (do parameters change the regions, actors or steps?)");
       }
-      const auto data = read_all(s, name, mv);
+      const auto data = read_all(s, t.name, mv);
+      std::vector<hsize_t> start(t.info->shape.size() + 1, 0);
+      std::vector<hsize_t> count{1};
+      count.insert(count.end(), t.info->shape.begin(), t.info->shape.end());
       start[0] = i;
-      check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+      check(H5Sselect_hyperslab(t.fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
                                 nullptr),
             "select");
-      check(
-          H5Dwrite(ds.get(), v.native.get(), mspace.get(), fspace.get(), H5P_DEFAULT, data.data()),
-          "write member");
+      check(H5Dwrite(t.ds.get(), t.info->native.get(), t.mspace.get(), t.fspace.get(), H5P_DEFAULT,
+                     data.data()),
+            "write member");
     }
   }
   const hid_t root = out.id();
