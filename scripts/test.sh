@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install what is needed, build, and run the whole test suite — the
-# development build (warnings as errors) and the ASan+UBSan build, then a 60 s fuzz smoke run of
-# the scenario loader (tests/fuzz/run_smoke.sh, clang). The development run includes the test that
+# development build (warnings as errors) and the ASan+UBSan build, then a fuzz smoke run of the
+# scenario loader (60 s) and the sweep spec loader (20 s) (tests/fuzz/run_smoke.sh, clang). The development run includes the test that
 # installs the Python package with `pip install .` into a fresh virtual environment.
 # Usage: scripts/test.sh [--fast]   (--fast: the development build only, no pip install test)
 set -euo pipefail
@@ -24,6 +24,6 @@ for preset in dev asan; do
 done
 # Fuzz smoke of the scenario loader (clang, libFuzzer, ASan + UBSan): 60 s, fails on any finding.
 if [ "$fast" = 0 ]; then
-  echo "=== fuzz: 60 s smoke run of the scenario loader"
+  echo "=== fuzz: smoke run of the scenario loader (60 s) and the sweep spec loader (20 s)"
   tests/fuzz/run_smoke.sh 60
 fi

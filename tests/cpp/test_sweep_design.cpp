@@ -275,3 +275,14 @@ design: {type: grid}
   EXPECT_TRUE(spec.parameters[0].labelled);
   EXPECT_EQ(sw::design_csv(spec, sw::expand(spec)), "member,seed,scope\n0,1,half\n1,2,all\n");
 }
+
+TEST(SweepSpecErrors, AnUnknownDistributionIsReportedNotRead) {
+  // Found by tests/fuzz/fuzz_sweep_spec: the arguments of a misspelt distribution were read as
+  // those of a triangular one (three numbers) from a list of two.
+  const auto text = errors_of(
+      "parameters:\n  - {name: s, path: 'events[0].scope', distribution: {unifrm: [0, 1]}}\n"
+      "design: {type: latin_hypercube, samples: 4}\n");
+  EXPECT_NE(text.find("unknown key 'unifrm' in a distribution (did you mean 'uniform'?)"),
+            std::string::npos)
+      << text;
+}

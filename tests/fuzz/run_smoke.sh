@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz smoke run of the scenario loader: builds the `fuzz` preset (clang, libFuzzer, ASan, UBSan)
+# Fuzz smoke run of the scenario loader (and, for a third of the time, the sweep spec loader):
+# builds the `fuzz` preset (clang, libFuzzer, ASan, UBSan)
 # and runs tests/fuzz/fuzz_loader for SECONDS (default 60) on a copy of the seed corpus
 # (tests/fuzz/corpus plus the bundled scenarios/**/*.yaml as they are now).
 #
@@ -64,3 +65,29 @@ if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
   exit "$status"
 fi
 echo "=== fuzz: no findings in ${seconds}s"
+
+# The sweep spec loader and design expansion, for a third of the time, seeded with the bundled
+# sweep specs (same limits; any finding fails the same way).
+sweep_seconds=$(( (seconds + 2) / 3 ))
+mkdir -p "$work/sweep-corpus"
+cp "$root"/scenarios/sweeps/*.yaml "$work/sweep-corpus/"
+echo "=== fuzz: ${sweep_seconds}s of the sweep spec loader on $(ls "$work/sweep-corpus" | wc -l) seed inputs"
+status=0
+(
+  cd "$work"
+  ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+  UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+    "$root/build/fuzz/tests/fuzz/fuzz_sweep_spec" "$work/sweep-corpus" \
+      -dict="$root/tests/fuzz/scenario.dict" \
+      -max_total_time="$sweep_seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+      -malloc_limit_mb=512 -artifact_prefix="$work/artifacts/" -print_final_stats=1
+) || status=$?
+if [ "$status" -ne 0 ] || [ -n "$(ls -A "$work/artifacts")" ]; then
+  mkdir -p "$root/build/fuzz/findings"
+  cp "$work"/artifacts/* "$root/build/fuzz/findings/" 2>/dev/null || true
+  echo "=== fuzz: FINDING in the sweep spec loader (libFuzzer exit $status); reproducers in build/fuzz/findings/" >&2
+  echo "    reproduce with: $root/build/fuzz/tests/fuzz/fuzz_sweep_spec build/fuzz/findings/<file>" >&2
+  [ "$status" -ne 0 ] || status=1
+  exit "$status"
+fi
+echo "=== fuzz: no findings in the sweep spec loader in ${sweep_seconds}s"

@@ -336,6 +336,10 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
   }
   const std::string kind = dist.pairs()[0].first.Scalar();
   const Node args = dist.pairs()[0].second;
+  if (std::find(kDistributionKeys.begin(), kDistributionKeys.end(), kind) ==
+      kDistributionKeys.end()) {
+    return;  // reported by rd.keys above
+  }
   const std::string apath = at + ".distribution." + kind;
   const std::size_t want = kind == "triangular" ? 3 : 2;
   const char* form = kind == "uniform"      ? "[low, high]"
@@ -397,9 +401,22 @@ const char* seed_policy_name(SeedPolicy policy) {
 SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
   scenario::Limits text_limits;
   text_limits.max_file_bytes = limits.max_file_bytes;
+  const fs::path p(path);
+  return load_sweep_spec_text(scenario::detail::read_text(path, text_limits, path), path,
+                              p.has_parent_path() ? p.parent_path().string() : ".", limits);
+}
+
+SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
+                               const std::string& base_dir, const SweepLimits& limits) {
+  scenario::Limits text_limits;
+  text_limits.max_file_bytes = limits.max_file_bytes;
+  if (text.size() > limits.max_file_bytes) {
+    throw InputError(path + ": the sweep spec is " + std::to_string(text.size()) +
+                     " bytes; at most " + std::to_string(limits.max_file_bytes) + " are allowed");
+  }
   SweepSpec spec;
   spec.file = path;
-  spec.source_text = scenario::detail::read_text(path, text_limits, path);
+  spec.source_text = text;
   const auto file = std::make_shared<const std::string>(path);
   const Node root = scenario::doc::parse(spec.source_text, file, text_limits);
   Reader rd(path);
@@ -421,8 +438,7 @@ SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits) {
   }
   if (root["description"].IsDefined()) spec.description = root["description"].Scalar();
 
-  const fs::path dir =
-      fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
+  const fs::path dir(base_dir);
   if (auto scenario = rd.text(root, "", "scenario", true)) {
     const Node at = root["scenario"];
     spec.scenario_at = {*scenario, at.line(), at.column()};

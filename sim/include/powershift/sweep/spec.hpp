@@ -78,6 +78,9 @@ struct SweepLimits {
 // Reads and validates a spec. Throws InputError with every problem located (file, line, column,
 // field). The base scenario is not loaded here (see sweep::check_against_scenario).
 SweepSpec load_sweep_spec(const std::string& path, const SweepLimits& limits = {});
+// The same from text (`path` labels messages; `scenario:` is relative to `base_dir`).
+SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
+                               const std::string& base_dir, const SweepLimits& limits = {});
 
 const char* design_name(DesignType type);
 const char* seed_policy_name(SeedPolicy policy);
