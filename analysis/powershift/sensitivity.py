@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .sweep import member_ranges as _ranges
+
 __all__ = ["metric", "metric_values", "morris", "sobol"]
 
 Metric = Union[str, Callable[[xr.Dataset], xr.DataArray], xr.DataArray]
@@ -44,18 +46,6 @@ def metric(variable: str, *, day: Optional[float] = None, reduce: str = "mean", 
 
     compute.__name__ = f"{variable}" + "".join(f"[{k}={v}]" for k, v in sel.items()) + (f"@day{day:g}" if day is not None else "")
     return compute
-
-
-def _ranges(members: list[int]) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(members):
-        j = i
-        while j + 1 < len(members) and members[j + 1] == members[j] + 1:
-            j += 1
-        out.append(str(members[i]) if i == j else f"{members[i]}-{members[j]}")
-        i = j + 1
-    return ",".join(out)
 
 
 def metric_values(ds: xr.Dataset, what: Metric) -> np.ndarray:

@@ -41,6 +41,7 @@ __all__ = [
     "SweepStatus",
     "executable",
     "expand",
+    "member_ranges",
     "merge",
     "open_merged",
     "run",
@@ -122,7 +123,9 @@ def status(spec: PathLike, dir: Optional[PathLike] = None) -> SweepStatus:
     return SweepStatus(**data)
 
 
-def _ranges(members: Sequence[int]) -> str:
+def member_ranges(members: Sequence[int]) -> str:
+    """Sorted member indices as ranges: ``[0, 1, 2, 5]`` -> ``"0-2,5"`` (the form of
+    ``--members`` and of Slurm's ``--array``)."""
     out: list[str] = []
     i = 0
     while i < len(members):
@@ -192,7 +195,7 @@ def run(spec: PathLike, executor: Optional[Executor] = None, *, dir: Optional[Pa
         expand(spec)  # checks parameter paths against the scenario before any work is queued
     failures: list[str] = []
     if todo and executor is None:
-        args = ["sweep", "run", spec, "--dir", sweep_dir, "--members", _ranges(todo), "--quiet"]
+        args = ["sweep", "run", spec, "--dir", sweep_dir, "--members", member_ranges(todo), "--quiet"]
         if threads:
             args += ["--threads", str(threads)]
         proc = subprocess.run([executable(), *args], capture_output=True, text=True, check=False)
@@ -204,7 +207,7 @@ def run(spec: PathLike, executor: Optional[Executor] = None, *, dir: Optional[Pa
             progress(1, 1)
     elif todo:
         chunks = _chunks(todo, members_per_task or st.members_per_task)
-        futures = [executor.submit(run_members, spec, _ranges(c), sweep_dir, threads or 1) for c in chunks]
+        futures = [executor.submit(run_members, spec, member_ranges(c), sweep_dir, threads or 1) for c in chunks]
         for done, future in enumerate(futures, 1):
             members, code, messages = future.result()
             if code != 0:
@@ -213,5 +216,5 @@ def run(spec: PathLike, executor: Optional[Executor] = None, *, dir: Optional[Pa
                 progress(done, len(futures))
     if failures:
         after = status(spec, sweep_dir)
-        raise SweepError(f"sweep {st.sweep}: members {_ranges(after.todo)} did not finish:\n" + "\n".join(failures))
+        raise SweepError(f"sweep {st.sweep}: members {member_ranges(after.todo)} did not finish:\n" + "\n".join(failures))
     return open_merged(merge(spec, sweep_dir, output))

@@ -1,6 +1,31 @@
 #include "h5util.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 namespace powershift::io::h5 {
+
+std::string partial_path(const std::string& final_path) {
+  const std::filesystem::path target(final_path);
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  return (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
+      .string();
+}
+
+Handle create_netcdf_file(const std::string& path) {
+  Handle fapl(checked(H5Pcreate(H5P_FILE_ACCESS), "create file access list"), H5Pclose);
+  // netCDF-4 readers need creation order tracked; the 1.8 format keeps files readable widely.
+  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format");
+  Handle fcpl(checked(H5Pcreate(H5P_FILE_CREATE), "create file creation list"), H5Pclose);
+  check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        "track creation order");
+  check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        "track attribute order");
+  const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+  if (f < 0) throw OutputError("cannot create output file " + path);
+  return Handle(f, H5Fclose);
+}
 
 void string_attribute(hid_t obj, const char* name, const std::string& value) {
   Handle type(checked(H5Tcopy(H5T_C_S1), "create string type"), H5Tclose);
@@ -27,7 +52,8 @@ std::string read_string_attribute(hid_t obj, const char* name) {
     char* buf = nullptr;
     Handle mem(checked(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
     check(H5Tset_size(mem.get(), H5T_VARIABLE), "vlen");
-    if (H5Aread(attr.get(), mem.get(), &buf) < 0) throw InputError(std::string("cannot read '") + name + "'");
+    if (H5Aread(attr.get(), mem.get(), &buf) < 0)
+      throw InputError(std::string("cannot read '") + name + "'");
     std::string out = buf ? buf : "";
     H5free_memory(buf);
     return out;

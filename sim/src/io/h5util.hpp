@@ -126,6 +126,14 @@ inline Field read_field(hid_t parent, const std::string& name, int rows, int col
   return f;
 }
 
+// The temporary name an output is written under before it is renamed into place:
+// DIR/.NAME.partial.PID, so that a killed writer never leaves a file that looks complete.
+std::string partial_path(const std::string& final_path);
+
+// Creates (truncates) an HDF5 file for netCDF-4 readers: link and attribute creation order
+// tracked, the 1.8 format for wide readability. Throws OutputError naming the path.
+Handle create_netcdf_file(const std::string& path);
+
 void string_attribute(hid_t obj, const char* name, const std::string& value);
 std::string read_string_attribute(hid_t obj, const char* name);
 

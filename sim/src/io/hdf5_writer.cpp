@@ -6,7 +6,6 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <zlib.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -88,21 +87,8 @@ struct TrajectoryFile::Impl {
   void create() {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
     final_path = options.path;
-    const fs::path target(final_path);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    temp_path = (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
-                    .string();
-    Handle fapl(checked(H5Pcreate(H5P_FILE_ACCESS), "create file access list"), H5Pclose);
-    // netCDF-4 readers need creation order tracked; the 1.8 format keeps files readable widely.
-    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format");
-    Handle fcpl(checked(H5Pcreate(H5P_FILE_CREATE), "create file creation list"), H5Pclose);
-    check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          "track creation order");
-    check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          "track attribute order");
-    const hid_t f = H5Fcreate(temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
-    if (f < 0) throw OutputError("cannot create output file " + temp_path);
-    file = Handle(f, H5Fclose);
+    temp_path = h5::partial_path(final_path);
+    file = h5::create_netcdf_file(temp_path);
     steps = options.recorded_steps;
     dim_size = {{"replicate", static_cast<std::size_t>(options.replicates)},
                 {"time", steps.size()},

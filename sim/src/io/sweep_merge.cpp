@@ -2,13 +2,13 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
 
 #include "h5util.hpp"
 #include "powershift/error.hpp"
+#include "powershift/io/hdf5_writer.hpp"
 
 namespace powershift::io {
 namespace fs = std::filesystem;
@@ -171,25 +171,12 @@ class MergedFile {
  public:
   MergedFile(const std::string& final_path, bool force) : final_(final_path) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    const fs::path target(final_path);
-    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-      throw InputError("output directory does not exist: " + dir.string());
-    if (fs::exists(target, ec) && !force)
-      throw InputError("output file exists: " + final_path + " (use --force to replace it)");
-    temp_ = (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
-                .string();
-    Handle fapl(checked(H5Pcreate(H5P_FILE_ACCESS), "create file access list"), H5Pclose);
-    check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), "set format");
-    Handle fcpl(checked(H5Pcreate(H5P_FILE_CREATE), "create file creation list"), H5Pclose);
-    check(H5Pset_link_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          "order");
-    check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          "order");
-    const hid_t f = H5Fcreate(temp_.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
-    if (f < 0) throw OutputError("cannot create output file " + temp_);
-    file_ = Handle(f, H5Fclose);
+    OutputOptions target;  // the same checks as a run's output
+    target.path = final_path;
+    target.force = force;
+    check_output_target(target);
+    temp_ = h5::partial_path(final_path);
+    file_ = h5::create_netcdf_file(temp_);
   }
   MergedFile(const MergedFile&) = delete;
   MergedFile& operator=(const MergedFile&) = delete;

@@ -26,24 +26,6 @@ long long code_of(MemberOutcome o) {
   return static_cast<long long>(o);
 }
 
-void count(BatchResult& r, long long code, long long member, const std::string& message) {
-  switch (static_cast<MemberOutcome>(code)) {
-    case MemberOutcome::Done:
-      ++r.done;
-      break;
-    case MemberOutcome::Skipped:
-      ++r.skipped;
-      break;
-    case MemberOutcome::Failed:
-      ++r.failed;
-      r.failures.push_back("member " + std::to_string(member) + ": " + message);
-      break;
-    case MemberOutcome::Stopped:
-      ++r.stopped;
-      break;
-  }
-}
-
 }  // namespace
 
 Session::Session(int* argc, char*** argv) {
@@ -112,7 +94,7 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec,
           MPI_Recv(message.data(), len, MPI_CHAR, worker, kReady + 10, MPI_COMM_WORLD,
                    MPI_STATUS_IGNORE);
         }
-        count(result.totals, msg[0], msg[1], message);
+        result.totals.add(static_cast<MemberOutcome>(msg[0]), msg[1], message);
         if (static_cast<MemberOutcome>(msg[0]) == MemberOutcome::Stopped) stopping = true;
         ++finished;
         if (progress) progress(finished, total);

@@ -368,6 +368,24 @@ void check_against_scenario(const SweepSpec& spec) {
 
 namespace powershift::sweep {
 
+void BatchResult::add(MemberOutcome outcome, long long member, const std::string& message) {
+  switch (outcome) {
+    case MemberOutcome::Done:
+      ++done;
+      break;
+    case MemberOutcome::Skipped:
+      ++skipped;
+      break;
+    case MemberOutcome::Failed:
+      ++failed;
+      failures.push_back("member " + std::to_string(member) + ": " + message);
+      break;
+    case MemberOutcome::Stopped:
+      ++stopped;
+      break;
+  }
+}
+
 void check_outputs(const SweepSpec& spec) {
   std::vector<Diagnostic> errors;
   const auto& known = io::mergeable_variables();
@@ -401,35 +419,21 @@ BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& member
   std::mutex mutex;
   long long finished = 0;
   const auto total = static_cast<long long>(which.size());
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, which.size(), 1),
-      [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t k = r.begin(); k != r.end(); ++k) {
-          if (options.stop != nullptr && options.stop->load()) return;
-          const long long i = which[k];
-          std::string message;
-          const auto outcome =
-              run_member(spec, keys, dir, members[static_cast<std::size_t>(i)], options, &message);
-          const std::lock_guard<std::mutex> lock(mutex);
-          switch (outcome) {
-            case MemberOutcome::Done:
-              ++result.done;
-              break;
-            case MemberOutcome::Skipped:
-              ++result.skipped;
-              break;
-            case MemberOutcome::Failed:
-              ++result.failed;
-              result.failures.push_back("member " + std::to_string(i) + ": " + message);
-              break;
-            case MemberOutcome::Stopped:
-              ++result.stopped;
-              break;
-          }
-          ++finished;
-          if (progress) progress(finished, total);
-        }
-      });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, which.size(), 1),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t k = r.begin(); k != r.end(); ++k) {
+                        if (options.stop != nullptr && options.stop->load()) return;
+                        const long long i = which[k];
+                        std::string message;
+                        const auto outcome =
+                            run_member(spec, keys, dir, members[static_cast<std::size_t>(i)],
+                                       options, &message);
+                        const std::lock_guard<std::mutex> lock(mutex);
+                        result.add(outcome, i, message);
+                        ++finished;
+                        if (progress) progress(finished, total);
+                      }
+                    });
   std::sort(result.failures.begin(), result.failures.end());
   return result;
 }

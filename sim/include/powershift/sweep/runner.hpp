@@ -94,6 +94,7 @@ void check_outputs(const SweepSpec& spec);
 struct BatchResult {
   long long done = 0, skipped = 0, failed = 0, stopped = 0;
   std::vector<std::string> failures;  // "member N: message"
+  void add(MemberOutcome outcome, long long member, const std::string& message);
 };
 
 // Runs the members with indices `which` on TBB, members in parallel (and each member's
