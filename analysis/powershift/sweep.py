@@ -191,8 +191,6 @@ def run(spec: PathLike, executor: Optional[Executor] = None, *, dir: Optional[Pa
     st = status(spec, dir)  # also validates the spec (InputError)
     sweep_dir = os.path.abspath(os.fspath(dir) if dir is not None else st.dir)
     todo = st.todo
-    if todo:
-        expand(spec)  # checks parameter paths against the scenario before any work is queued
     failures: list[str] = []
     if todo and executor is None:
         args = ["sweep", "run", spec, "--dir", sweep_dir, "--members", member_ranges(todo), "--quiet"]
@@ -206,6 +204,7 @@ def run(spec: PathLike, executor: Optional[Executor] = None, *, dir: Optional[Pa
         if progress:
             progress(1, 1)
     elif todo:
+        expand(spec)  # the parameters against the scenario, before any task is queued
         chunks = _chunks(todo, members_per_task or st.members_per_task)
         futures = [executor.submit(run_members, spec, member_ranges(c), sweep_dir, threads or 1) for c in chunks]
         for done, future in enumerate(futures, 1):

@@ -7,10 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <csignal>
 #include <filesystem>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +21,6 @@
 #include "powershift/ensemble.hpp"
 #include "powershift/run_job.hpp"
 #include "powershift/error.hpp"
-#include "powershift/io/checkpoint.hpp"
 #include "powershift/io/hdf5_writer.hpp"
 #include "powershift/io/inspect.hpp"
 #include "powershift/scenario/language.hpp"

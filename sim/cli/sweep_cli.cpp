@@ -188,12 +188,6 @@ std::string capture(const std::string& command) {
   return out;
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 int print_batch(const sweep::SweepSpec& spec, const sweep::BatchResult& r, const std::string& what,
                 long long count, bool quiet) {
   if (!quiet || r.failed > 0 || r.stopped > 0) {
@@ -499,13 +493,13 @@ int cmd_slurm(const SweepCli::Options& o) {
   }
   std::string ids;
   for (const auto& p : paths) {
-    const std::string id = capture("sbatch --parsable " + quote(p));
+    const std::string id = capture("sbatch --parsable " + sweep::shell_quote(p));
     const std::string job = id.substr(0, id.find(';'));
     std::printf("submitted %s as job %s\n", p.c_str(), job.c_str());
     ids += ":" + job;
   }
-  const std::string merge_id =
-      capture("sbatch --parsable --dependency=afterok" + ids + " " + quote(merge_path));
+  const std::string merge_id = capture("sbatch --parsable --dependency=afterok" + ids + " " +
+                                       sweep::shell_quote(merge_path));
   std::printf("submitted %s as job %s (after%s)\n", merge_path.c_str(),
               merge_id.substr(0, merge_id.find(';')).c_str(), ("ok" + ids).c_str());
   std::fflush(stdout);

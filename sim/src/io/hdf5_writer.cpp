@@ -1,6 +1,7 @@
 // HDF5 trajectory writer (docs/output-format.md). netCDF-4 layout: every axis has a dimension
 // scale, every variable `units` and `long_name`, provenance in global attributes.
 #include "powershift/io/hdf5_writer.hpp"
+#include "powershift/io/sweep_merge.hpp"
 #include "powershift/io/checkpoint.hpp"
 
 #include <hdf5.h>
@@ -41,10 +42,6 @@ using h5::string_attribute;
 
 std::string version_string() { return POWERSHIFT_VERSION; }
 
-const std::vector<std::string>& field_names() {
-  static const std::vector<std::string> names = {"control", "support", "power", "forces"};
-  return names;
-}
 
 namespace {
 
@@ -66,7 +63,53 @@ struct VariableSpec {
   std::string long_name;
 };
 
+// Every per-replicate variable a run's file can hold (the counterfactual's aside): the fields
+// (replicate, time, region, actor) first, then metrics per step and final tables.
+const std::vector<VariableSpec>& trajectory_variables() {
+  static const std::vector<VariableSpec> table = {
+      {"control", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "1", "control share C[r,a]"},
+      {"support", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "1", "popular support S[r,a]"},
+      {"power", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "strength", "projected power P[r,a]"},
+      {"forces", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "strength", "strength of units present"},
+      {"control_share_pop", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "1", "population-weighted control share"},
+      {"control_share_value", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "1", "value-weighted control share"},
+      {"forces_total", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "strength alive, in theatre or in transit"},
+      {"casualties", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "cumulative combat losses"},
+      {"withdrawn", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "cumulative strength withdrawn through exits"},
+      {"exit_queue", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "withdrawing strength waiting at an exit"},
+      {"budget", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "budget units", "actor budget"},
+      {"vacuum_share", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "population-weighted vacuum share"},
+      {"hhi", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "Herfindahl index of controlled population"},
+      {"effective_actors", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "effective number of actors (1/HHI)"},
+      {"vacuum_days", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "days", "days with vacuum above one half"},
+      {"attribution_net", {"replicate", "region", "actor"}, H5T_NATIVE_DOUBLE, "1", "net vacuum attribution A[r,b]: control the withdrawing actor lost, gained by b"},
+      {"attribution_lost", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "control the withdrawing actor lost, L_r"},
+      {"attribution_unfilled", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "part of L_r still vacuum"},
+  };
+  return table;
+}
+
 }  // namespace
+
+const std::vector<std::string>& field_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& v : trajectory_variables()) {
+      if (v.dims.size() == 4) out.push_back(v.name);
+    }
+    return out;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& mergeable_variables() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& v : trajectory_variables()) out.push_back(v.name);
+    return out;
+  }();
+  return names;
+}
 
 struct TrajectoryFile::Impl {
   const World& world;
@@ -223,26 +266,7 @@ struct TrajectoryFile::Impl {
   }
 
   std::vector<VariableSpec> variable_specs() const {
-    std::vector<VariableSpec> v = {
-        {"control", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "1", "control share C[r,a]"},
-        {"support", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "1", "popular support S[r,a]"},
-        {"power", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "strength", "projected power P[r,a]"},
-        {"forces", {"replicate", "time", "region", "actor"}, H5T_NATIVE_FLOAT, "strength", "strength of units present"},
-        {"control_share_pop", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "1", "population-weighted control share"},
-        {"control_share_value", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "1", "value-weighted control share"},
-        {"forces_total", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "strength alive, in theatre or in transit"},
-        {"casualties", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "cumulative combat losses"},
-        {"withdrawn", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "cumulative strength withdrawn through exits"},
-        {"exit_queue", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "strength", "withdrawing strength waiting at an exit"},
-        {"budget", {"replicate", "time", "actor"}, H5T_NATIVE_DOUBLE, "budget units", "actor budget"},
-        {"vacuum_share", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "population-weighted vacuum share"},
-        {"hhi", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "Herfindahl index of controlled population"},
-        {"effective_actors", {"replicate", "time"}, H5T_NATIVE_DOUBLE, "1", "effective number of actors (1/HHI)"},
-        {"vacuum_days", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "days", "days with vacuum above one half"},
-        {"attribution_net", {"replicate", "region", "actor"}, H5T_NATIVE_DOUBLE, "1", "net vacuum attribution A[r,b]: control the withdrawing actor lost, gained by b"},
-        {"attribution_lost", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "control the withdrawing actor lost, L_r"},
-        {"attribution_unfilled", {"replicate", "region"}, H5T_NATIVE_DOUBLE, "1", "part of L_r still vacuum"},
-    };
+    std::vector<VariableSpec> v = trajectory_variables();
     // Region x actor fields not selected are left out (summary-only: all of them).
     v.erase(std::remove_if(v.begin(), v.end(),
                            [&](const VariableSpec& spec) {

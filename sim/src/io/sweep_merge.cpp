@@ -17,28 +17,6 @@ using h5::checked;
 using h5::Handle;
 using h5::string_attribute;
 
-const std::vector<std::string>& mergeable_variables() {
-  static const std::vector<std::string> names = {"control",
-                                                 "support",
-                                                 "power",
-                                                 "forces",
-                                                 "control_share_pop",
-                                                 "control_share_value",
-                                                 "forces_total",
-                                                 "casualties",
-                                                 "withdrawn",
-                                                 "exit_queue",
-                                                 "budget",
-                                                 "vacuum_share",
-                                                 "hhi",
-                                                 "effective_actors",
-                                                 "vacuum_days",
-                                                 "attribution_net",
-                                                 "attribution_lost",
-                                                 "attribution_unfilled"};
-  return names;
-}
-
 namespace {
 
 herr_t scale_name(hid_t /*did*/, unsigned /*dim*/, hid_t dsid, void* out) {

@@ -53,8 +53,6 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec,
                            const std::function<void(long long, long long)>& progress) {
   DispatchResult result;
   tbb::task_arena arena(threads);
-  const MemberKeys keys(spec);
-  const SweepDir dir(options.dir, static_cast<long long>(members.size()));
   if (session.size() == 1) {
     arena.execute(
         [&] { result.totals = sweep::run_members(spec, members, which, options, progress); });
@@ -113,6 +111,9 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec,
     std::sort(result.totals.failures.begin(), result.totals.failures.end());
     return result;
   }
+  // A worker: the member keys (one load of the base scenario) and file names, then work.
+  const MemberKeys keys(spec);
+  const SweepDir dir(options.dir, static_cast<long long>(members.size()));
   long long msg[2] = {kNone, kNone};
   std::string message;
   while (true) {

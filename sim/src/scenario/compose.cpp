@@ -17,6 +17,17 @@ namespace lang = language;
 
 namespace detail {
 
+Diagnostic located(const doc::Node& at, const std::string& fallback_file, const std::string& path,
+                   const std::string& message) {
+  Diagnostic d;
+  d.file = at.file() != nullptr ? *at.file() : fallback_file;
+  d.line = at.line();
+  d.column = at.column();
+  d.path = path;
+  d.message = message;
+  return d;
+}
+
 namespace {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -31,17 +42,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::swap(prev, cur);
   }
   return prev[b.size()];
-}
-
-Diagnostic located(const doc::Node& at, const std::string& fallback_file, const std::string& path,
-                   const std::string& message) {
-  Diagnostic d;
-  d.file = at.file() != nullptr ? *at.file() : fallback_file;
-  d.line = at.line();
-  d.column = at.column();
-  d.path = path;
-  d.message = message;
-  return d;
 }
 
 [[noreturn]] void fail(const doc::Node& at, const std::string& fallback_file, const std::string& path,

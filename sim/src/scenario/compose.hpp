@@ -9,6 +9,11 @@
 
 namespace powershift::scenario::detail {
 
+// A diagnostic at `at`: its file (a value inherited through `extends` or given by `--set` names
+// where it came from), else `fallback_file`; its line and column.
+Diagnostic located(const doc::Node& at, const std::string& fallback_file, const std::string& path,
+                   const std::string& message);
+
 // Names: the closest of `options` to `key` within a small edit distance, or "".
 std::string nearest(const std::string& key, const std::vector<std::string>& options);
 std::string join_names(const std::vector<std::string>& names, const char* sep = ", ");

@@ -236,13 +236,7 @@ class Reader {
  private:
   Diagnostic make(const Node& at, const std::string& path, const std::string& msg,
                   bool warning) const {
-    Diagnostic d;
-    // A value inherited through `extends` or given by `--set` names where it came from.
-    d.file = at.file() != nullptr ? *at.file() : file_;
-    d.line = at.line();
-    d.column = at.column();
-    d.path = path;
-    d.message = msg;
+    Diagnostic d = detail::located(at, file_, path, msg);
     d.warning = warning;
     return d;
   }

@@ -45,13 +45,7 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   void error(const Node& at, const std::string& path, const std::string& message) {
-    Diagnostic d;
-    d.file = file_;
-    d.line = at.line();
-    d.column = at.column();
-    d.path = path;
-    d.message = message;
-    errors_.push_back(std::move(d));
+    errors_.push_back(scenario::detail::located(at, file_, path, message));
   }
   [[nodiscard]] bool ok() const { return errors_.empty(); }
   [[nodiscard]] const std::vector<Diagnostic>& errors() const { return errors_; }
@@ -236,13 +230,6 @@ std::string flow_text(const Node& n) {
   return out;
 }
 
-// Shortest text that reads back as the same double.
-std::string number_text(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& param,
                  const SweepLimits& limits) {
   const Node values = p["values"];
@@ -291,7 +278,7 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
     if (!f || !l) return;
     if (*f > *l) {
       rd.error(range, at + ".range",
-               "is empty: first " + number_text(*f) + " is above last " + number_text(*l));
+               "is empty: first " + format_number(*f) + " is above last " + format_number(*l));
       return;
     }
     if (!step.IsDefined()) {
@@ -306,14 +293,14 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
     const auto s = rd.number(step, at + ".range.step");
     if (!s) return;
     if (*s <= 0.0) {
-      rd.error(step, at + ".range.step", "must be above 0, got " + number_text(*s));
+      rd.error(step, at + ".range.step", "must be above 0, got " + format_number(*s));
       return;
     }
     // first, first + step, ... up to last (within a rounding tolerance), as BehaviorSpace does.
     const double count = std::floor((*l - *f) / *s + 1e-9) + 1.0;
     if (count > static_cast<double>(limits.max_values)) {
       rd.error(range, at + ".range",
-               "has " + number_text(count) + " values; at most " +
+               "has " + format_number(count) + " values; at most " +
                    std::to_string(limits.max_values) + " are allowed");
       return;
     }
@@ -322,7 +309,7 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
       // 0.6000000000000001, so that outputs can be selected by the value as written.
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.12g", *f + static_cast<double>(i) * *s);
-      param.values.push_back(number_text(std::strtod(buf, nullptr)));
+      param.values.push_back(format_number(std::strtod(buf, nullptr)));
     }
     param.kind = ValueKind::List;
     return;
@@ -379,6 +366,13 @@ void read_values(Reader& rd, const Node& p, const std::string& at, Parameter& pa
 }
 
 }  // namespace
+
+std::string format_number(double v) {
+  if (v == 0.0) v = 0.0;  // no "-0"
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
 
 const char* design_name(DesignType type) {
   switch (type) {
@@ -441,7 +435,6 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
   const fs::path dir(base_dir);
   if (auto scenario = rd.text(root, "", "scenario", true)) {
     const Node at = root["scenario"];
-    spec.scenario_at = {*scenario, at.line(), at.column()};
     const fs::path p(*scenario);
     spec.scenario = p.is_absolute() ? p.string() : (dir / p).lexically_normal().string();
     std::error_code ec;
@@ -634,7 +627,6 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
   if (const Node rec = root["record"]; rec.IsDefined() && rd.is_map(rec, "record")) {
     rd.keys(rec, "record", kRecordKeys, "record");
     if (const Node f = rec["fields"]; f.IsDefined()) {
-      spec.fields_at = {"", f.line(), f.column()};
       spec.fields.clear();
       if (!f.IsSequence()) {
         rd.error(f, "record.fields",
@@ -664,7 +656,6 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
   }
 
   if (const Node out = root["outputs"]; out.IsDefined()) {
-    spec.outputs_at = {"", out.line(), out.column()};
     if (!out.IsSequence() || out.size() == 0) {
       rd.error(out, "outputs", "must be a non-empty list of output variables");
     } else {

@@ -79,13 +79,6 @@ double normal_quantile(double u) {
   return x;
 }
 
-std::string number_text(double v) {
-  if (v == 0.0) v = 0.0;  // no "-0"
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 double parse_number(const std::string& s) {
   double v = 0.0;
   const char* begin = s.data() + (!s.empty() && s[0] == '+' ? 1 : 0);
@@ -124,7 +117,7 @@ void assign(const SweepSpec& spec, Member& m, const std::vector<double>& u) {
       m.numbers[i] = parse_number(m.values[i]);
     } else {
       m.numbers[i] = quantile(p, u[i]);
-      m.values[i] = number_text(m.numbers[i]);
+      m.values[i] = format_number(m.numbers[i]);
     }
   }
 }

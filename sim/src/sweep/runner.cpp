@@ -15,9 +15,10 @@
 #include <sstream>
 
 #include "powershift/error.hpp"
-#include "powershift/io/checkpoint.hpp"
+#include "powershift/io/hdf5_writer.hpp"
 #include "powershift/io/sweep_merge.hpp"
 #include "powershift/run_job.hpp"
+#include "powershift/sweep/slurm.hpp"
 
 namespace powershift::sweep {
 namespace fs = std::filesystem;
@@ -54,24 +55,6 @@ void write_atomically(const std::string& path, const std::string& text) {
     fs::remove(tmp, ec);
     throw OutputError("cannot move " + tmp + " into place at " + path);
   }
-}
-
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() &&
-      s.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%") ==
-          std::string::npos) {
-    return s;
-  }
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
 }
 
 // key: value lines of a marker file.
@@ -200,22 +183,15 @@ MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const Sw
     job.stop = options.stop;
     job.checkpoint = dir.checkpoint(m.index);
     job.checkpoint_every = options.checkpoint_every;
-    if (fs::exists(job.checkpoint, ec)) {
-      // A checkpoint that does not fit (another spec, a corrupt file) is discarded: the member
-      // is recomputed from the start, which gives the same result.
-      try {
-        (void)io::read_checkpoint(job.checkpoint, *world);
-        job.resume = job.checkpoint;
-      } catch (const std::exception&) {
-        fs::remove(job.checkpoint, ec);
-      }
-    }
+    if (fs::exists(job.checkpoint, ec)) job.resume = job.checkpoint;
     RunOutcome outcome;
     try {
       outcome = run_job(world, job);
-    } catch (const InputError&) {
+    } catch (const std::exception&) {
       if (job.resume.empty()) throw;
-      fs::remove(job.checkpoint, ec);  // written for another run: start over
+      // A checkpoint that does not fit this member (written for another spec, or damaged) is
+      // discarded: the member is recomputed from the start, which gives the same result.
+      fs::remove(job.checkpoint, ec);
       job.resume.clear();
       outcome = run_job(world, job);
     }
@@ -389,7 +365,7 @@ void BatchResult::add(MemberOutcome outcome, long long member, const std::string
 void check_outputs(const SweepSpec& spec) {
   std::vector<Diagnostic> errors;
   const auto& known = io::mergeable_variables();
-  static const std::vector<std::string> fields = {"control", "support", "power", "forces"};
+  const auto& fields = io::field_names();
   for (std::size_t i = 0; i < spec.outputs.size(); ++i) {
     const auto& o = spec.outputs[i];
     Diagnostic d;
@@ -439,12 +415,6 @@ BatchResult run_members(const SweepSpec& spec, const std::vector<Member>& member
 }
 
 namespace {
-std::string shortest(double v) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
-
 // How a parameter's values are drawn, for the merged file: "values", "uniform 0.1 1", ...
 std::string distribution_text(const Parameter& p) {
   std::string out;
@@ -452,16 +422,17 @@ std::string distribution_text(const Parameter& p) {
     case ValueKind::List:
       return p.labelled ? "values (labelled)" : "values";
     case ValueKind::Uniform:
-      out = "uniform " + shortest(p.a) + " " + shortest(p.b);
+      out = "uniform " + format_number(p.a) + " " + format_number(p.b);
       break;
     case ValueKind::LogUniform:
-      out = "loguniform " + shortest(p.a) + " " + shortest(p.b);
+      out = "loguniform " + format_number(p.a) + " " + format_number(p.b);
       break;
     case ValueKind::Normal:
-      out = "normal " + shortest(p.a) + " " + shortest(p.b);
+      out = "normal " + format_number(p.a) + " " + format_number(p.b);
       break;
     case ValueKind::Triangular:
-      out = "triangular " + shortest(p.a) + " " + shortest(p.c) + " " + shortest(p.b);
+      out =
+          "triangular " + format_number(p.a) + " " + format_number(p.c) + " " + format_number(p.b);
       break;
   }
   return out + (p.integer ? " integer" : "");

@@ -5,12 +5,6 @@
 namespace powershift::sweep {
 namespace {
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string header(const SweepSpec& spec, const SlurmOptions& o, const std::string& job,
                    const std::string& what) {
   std::string s = "#!/bin/bash\n";
@@ -47,8 +41,8 @@ SlurmScripts slurm_scripts(const SweepSpec& spec, const SlurmOptions& o) {
         "# `powershift sweep status` (it prints the --array list) and sbatch --array=LIST this "
         "script.\n";
     s += "set -euo pipefail\n";
-    s += "exec " + quote(o.program) + " sweep run " + quote(o.spec_path) + " --dir " +
-         quote(o.dir) + " --shard-count " + std::to_string(o.shards) + " --shard-offset " +
+    s += "exec " + shell_quote(o.program) + " sweep run " + shell_quote(o.spec_path) + " --dir " +
+         shell_quote(o.dir) + " --shard-count " + std::to_string(o.shards) + " --shard-offset " +
          std::to_string(offset) + " --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet\n";
     out.arrays.push_back(std::move(s));
     out.array_ranges.push_back(range);
@@ -58,10 +52,19 @@ SlurmScripts slurm_scripts(const SweepSpec& spec, const SlurmOptions& o) {
   const auto pos = m.find("%x-%A_%a.out");
   m.replace(pos, 12, "%x-%j.out");
   m += "set -euo pipefail\n";
-  m += "exec " + quote(o.program) + " sweep merge " + quote(o.spec_path) + " --dir " +
-       quote(o.dir) + " --force\n";
+  m += "exec " + shell_quote(o.program) + " sweep merge " + shell_quote(o.spec_path) + " --dir " +
+       shell_quote(o.dir) + " --force\n";
   out.merge = std::move(m);
   return out;
+}
+
+std::string shell_quote(const std::string& word) {
+  constexpr const char* kPlain =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%";
+  if (!word.empty() && word.find_first_not_of(kPlain) == std::string::npos) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
 }
 
 }  // namespace powershift::sweep

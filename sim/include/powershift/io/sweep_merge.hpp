@@ -38,7 +38,8 @@ struct MergeInput {
   int deflate_level = 1;
 };
 
-// The variables a member file can contribute (per-step metrics, final tables, fields).
+// The variables a member file can contribute (per-step metrics, final tables, fields): those
+// of a run's file (hdf5_writer.cpp's table).
 const std::vector<std::string>& mergeable_variables();
 
 // Writes the merged file atomically. Throws InputError for an unreadable or inconsistent member

@@ -30,4 +30,8 @@ struct SlurmScripts {
 
 SlurmScripts slurm_scripts(const SweepSpec& spec, const SlurmOptions& options);
 
+// A word for a POSIX shell: as it is when it has nothing the shell would read, else in single
+// quotes.
+std::string shell_quote(const std::string& word);
+
 }  // namespace powershift::sweep

@@ -45,7 +45,6 @@ struct SweepSpec {
   std::string source_text;  // the spec's text, kept in every output
   std::string
       scenario;  // the base scenario: the spec's `scenario:` relative to the spec's directory
-  Located scenario_at;                    // where `scenario:` is
   std::vector<scenario::Override> fixed;  // `set:` applied to every member before the parameters
   std::vector<Parameter> parameters;
   DesignType design = DesignType::Grid;
@@ -63,8 +62,8 @@ struct SweepSpec {
   int deflate = 1;
   std::vector<Located> outputs;  // variables kept in the merged file
   int members_per_task = 1;
-  // Where keys are, for messages from later checks (outputs against the fields recorded).
-  Located fields_at, outputs_at, design_at;
+  // Where `design:` is, for the design checks made when it is expanded (sizes, limits).
+  Located design_at;
 };
 
 // Upper bounds that keep a mistyped size from exhausting memory or disk.
@@ -83,6 +82,9 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
                                const std::string& base_dir, const SweepLimits& limits = {});
 
 const char* design_name(DesignType type);
+// The shortest text that reads back as the same double ("0.1", "15", never "-0"): how numbers
+// are written into overrides, the design table and the merged file's attributes.
+std::string format_number(double v);
 const char* seed_policy_name(SeedPolicy policy);
 
 }  // namespace powershift::sweep
