@@ -33,6 +33,20 @@ def actor_colors(actors: Sequence[str]) -> dict[str, Any]:
     return {a: order[i % len(order)] for i, a in enumerate(actors)}
 
 
+def _small_panel(ax, title: str) -> None:
+    """One panel of a grid of small multiples: a title, small ticks, dates slanted."""
+    ax.set_title(title, fontsize="medium")
+    ax.tick_params(labelsize="x-small")
+    for label in ax.get_xticklabels():
+        label.set_rotation(30)
+        label.set_ha("right")
+
+
+def _hide_unused(axes, used: int) -> None:
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+
+
 def _colors(ds: xr.Dataset) -> dict[str, Any]:
     return actor_colors([str(a) for a in ds["actor"].values])
 
@@ -103,14 +117,9 @@ def control_regions(ds: xr.Dataset, regions: Sequence[str] | None = None, *, nco
                              sharex=True, sharey=True, layout="constrained", squeeze=False)
     for ax, region in zip(axes.flat, regions):
         control_over_time(ds, region, ax=ax, replicate=replicate, legend=False)
-        ax.set_title(region, fontsize="medium")
         ax.set_ylabel("")
-        ax.tick_params(labelsize="x-small")
-        for label in ax.get_xticklabels():
-            label.set_rotation(30)
-            label.set_ha("right")
-    for ax in list(axes.flat)[len(regions):]:
-        ax.set_visible(False)
+        _small_panel(ax, region)
+    _hide_unused(axes, len(regions))
     colors = _colors(ds)
     shown = [str(a) for a in ds["actor"].values
              if float(ds["control"].sel(region=list(regions), actor=a).max()) >= MIN_SHARE]
@@ -350,13 +359,8 @@ def fan_grid(ds: xr.Dataset, variable: str = "control_share_pop",
         ax.fill_between(time, sel.isel(quantile=0), sel.isel(quantile=-1), color=colors[a],
                         alpha=0.3, lw=0)
         ax.plot(time, sel.isel(quantile=len(q) // 2), color=colors[a], lw=1.6)
-        ax.set_title(a, fontsize="medium")
-        ax.tick_params(labelsize="x-small")
-        for label in ax.get_xticklabels():
-            label.set_rotation(30)
-            label.set_ha("right")
-    for ax in list(axes.flat)[len(actors):]:
-        ax.set_visible(False)
+        _small_panel(ax, a)
+    _hide_unused(axes, len(actors))
     n = ds.sizes.get("replicate", 1)
     fig.suptitle(f"{da.attrs.get('long_name', variable)}: median and "
                  f"{round(q[0] * 100)}–{round(q[-1] * 100)}% of {n} replicates")
