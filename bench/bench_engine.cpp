@@ -6,10 +6,10 @@
 
 #include <memory>
 
-#include "powershift/ensemble.hpp"
+#include "powershift/engine/ensemble.hpp"
 #include "powershift/scenario/loader.hpp"
 #include "powershift/scenario/synthetic.hpp"
-#include "powershift/simulation.hpp"
+#include "powershift/engine/simulation.hpp"
 
 namespace ps = powershift;
 

@@ -83,19 +83,12 @@ def _dataset(sc: Scenario, result: dict[str, Any], *, command_line: str) -> xr.D
         "region": ("region", np.asarray(sc.regions, dtype=str), {"long_name": "region name"}),
         "actor": ("actor", np.asarray(sc.actors, dtype=str), {"long_name": "actor name"}),
     }
-    aux = {
-        "step": result["step"],
-        "region_lat": np.asarray(core.region_lat, dtype=np.float64),
-        "region_lon": np.asarray(core.region_lon, dtype=np.float64),
-        "region_population": np.asarray(core.region_population, dtype=np.float64),
-        "region_value": np.asarray(core.region_value, dtype=np.float64),
-        "region_offmap": np.asarray(core.region_offmap, dtype=np.int32),
-        "actor_kind": np.asarray(["state" if s else "non_state" for s in core.actor_is_state],
-                                 dtype=str),
-    }
+    aux = result["aux"]  # built by the engine from its schema, as the HDF5 writer does
     for name, (dim, unit, long_name) in AUX_COORDS.items():
         attrs = {"units": unit, "long_name": long_name} if unit else {"long_name": long_name}
-        coords[name] = (dim, aux[name], attrs)
+        values = aux[name]
+        coords[name] = (dim, np.asarray(values, dtype=str) if isinstance(values, list) else values,
+                        attrs)
 
     data_vars: dict[str, Any] = {}
     for name, (dims, _dtype, unit, long_name) in VARIABLES.items():
@@ -107,7 +100,7 @@ def _dataset(sc: Scenario, result: dict[str, Any], *, command_line: str) -> xr.D
     coords["event"] = ("event", np.arange(n_events, dtype=np.int32), {"long_name": "event index"})
     for name, (_dtype, unit, long_name) in EVENT_VARIABLES.items():
         attrs: dict[str, Any] = {}
-        if unit == "days since":
+        if unit == "time":
             attrs["units"] = units
         elif unit:
             attrs["units"] = unit

@@ -5,25 +5,22 @@
 #include <algorithm>
 #include <thread>
 
-#include "register.hpp"
+#include <string>
 
-#ifndef POWERSHIFT_VERSION
-#define POWERSHIFT_VERSION "0.0.0"
-#endif
-#ifndef POWERSHIFT_BUILD
-#define POWERSHIFT_BUILD "unknown"
-#endif
+#include "powershift/engine/schema.hpp"
+#include "register.hpp"
 
 PYBIND11_MODULE(_core, m) {
   namespace bindings = powershift::bindings;
   m.doc() = "powershift's engine (C++): scenarios, simulations and ensembles. Private: use the "
             "`powershift` package.";
-  m.attr("version") = POWERSHIFT_VERSION;
-  m.attr("build") = POWERSHIFT_BUILD;
+  m.attr("version") = std::string(powershift::schema::version());
+  m.attr("build") = std::string(powershift::schema::build_id());
   m.def("hardware_threads", [] { return std::max(1U, std::thread::hardware_concurrency()); },
         "Logical cores (the default thread count of run_ensemble).");
   bindings::register_errors(m);
   bindings::register_scenario(m);
   bindings::register_simulation(m);
   bindings::register_ensemble(m);
+  bindings::register_schema(m);
 }

@@ -11,5 +11,6 @@ void register_errors(py::module_& m);
 void register_scenario(py::module_& m);
 void register_simulation(py::module_& m);
 void register_ensemble(py::module_& m);
+void register_schema(py::module_& m);
 
 }  // namespace powershift::bindings

@@ -27,10 +27,11 @@
 #include <vector>
 
 #include "arrays.hpp"
-#include "powershift/ensemble.hpp"
-#include "powershift/error.hpp"
-#include "powershift/metrics.hpp"
-#include "powershift/simulation.hpp"
+#include "powershift/engine/ensemble.hpp"
+#include "powershift/engine/schema.hpp"
+#include "powershift/model/error.hpp"
+#include "powershift/model/metrics.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "register.hpp"
 #include "scenario_handle.hpp"
 
@@ -38,82 +39,71 @@ namespace powershift::bindings {
 
 namespace {
 
-const std::vector<std::string>& field_names() {
-  static const std::vector<std::string> names = {"control", "support", "power", "forces"};
-  return names;
-}
+using schema::field_names;
 
-// Every array of the result, allocated before the run and filled by the replicates in parallel,
-// each into its own slice.
+// Every variable of the result (the schema's, as the HDF5 writer selects them), allocated before
+// the run and filled by the replicates in parallel, each into its own slice.
 struct EnsembleArrays {
-  std::size_t n = 0, T = 0, R = 0, A = 0;
-  std::map<std::string, OutputBuffer<float>> fields;    // n x T x R x A
-  std::map<std::string, OutputBuffer<double>> per_actor;  // n x T x A
-  std::map<std::string, OutputBuffer<double>> per_step;   // n x T
-  std::map<std::string, OutputBuffer<double>> per_region;  // n x R
-  std::map<std::string, OutputBuffer<double>> final_fields;  // n x R x A
+  struct Array {
+    const schema::Variable* variable = nullptr;
+    std::size_t per_replicate = 0;  // elements of one replicate
+    OutputBuffer<float> f32;
+    OutputBuffer<double> f64;
+  };
+  std::vector<Array> arrays;
 
-  EnsembleArrays(std::size_t n_, std::size_t T_, std::size_t R_, std::size_t A_,
-                 const std::vector<std::string>& selected, bool counterfactual)
-      : n(n_), T(T_), R(R_), A(A_) {
-    auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
-    for (const auto& f : selected) fields.emplace(f, OutputBuffer<float>({s(n), s(T), s(R), s(A)}));
-    for (const char* name : {"control_share_pop", "control_share_value", "forces_total", "casualties",
-                             "withdrawn", "exit_queue", "budget"}) {
-      per_actor.emplace(name, OutputBuffer<double>({s(n), s(T), s(A)}));
-    }
-    for (const char* name : {"vacuum_share", "hhi", "effective_actors"}) {
-      per_step.emplace(name, OutputBuffer<double>({s(n), s(T)}));
-    }
-    for (const char* name : {"vacuum_days", "attribution_lost", "attribution_unfilled"}) {
-      per_region.emplace(name, OutputBuffer<double>({s(n), s(R)}));
-    }
-    final_fields.emplace("attribution_net", OutputBuffer<double>({s(n), s(R), s(A)}));
-    if (counterfactual) {
-      final_fields.emplace("counterfactual_effect", OutputBuffer<double>({s(n), s(R), s(A)}));
-      final_fields.emplace("counterfactual_control", OutputBuffer<double>({s(n), s(R), s(A)}));
+  EnsembleArrays(std::size_t n, std::size_t T, std::size_t R, std::size_t A,
+                 const std::vector<std::string>& selected, bool counterfactual) {
+    for (const auto& var : schema::variables()) {
+      if (var.is_field() && std::find(selected.begin(), selected.end(), var.name) == selected.end()) {
+        continue;
+      }
+      if (var.group == schema::Group::Counterfactual && !counterfactual) continue;
+      std::vector<py::ssize_t> shape;
+      std::size_t count = 1;
+      for (const auto d : var.dims) {
+        const std::size_t size = d == schema::Dim::Replicate ? n
+                                 : d == schema::Dim::Time    ? T
+                                 : d == schema::Dim::Region  ? R
+                                                             : A;
+        shape.push_back(static_cast<py::ssize_t>(size));
+        if (d != schema::Dim::Replicate) count *= size;
+      }
+      Array a;
+      a.variable = &var;
+      a.per_replicate = count;
+      if (var.dtype == schema::DType::Float32) {
+        a.f32 = OutputBuffer<float>(shape);
+      } else {
+        a.f64 = OutputBuffer<double>(shape);
+      }
+      arrays.push_back(std::move(a));
     }
   }
 
-  template <class T, class Src>
-  static void put(OutputBuffer<T>& dst, std::size_t rep, std::size_t count, const Src* src) {
-    std::copy_n(src, count, dst.data() + rep * count);  // float32 fields copy as they were recorded
-  }
-
-  // One finished replicate into its slices (thread-safe across replicates).
+  // One finished replicate into its slices (thread-safe across replicates), exactly as the HDF5
+  // writer takes it (schema::Variable::values).
   void fill(const World& world, const ReplicateResult& r) {
-    const auto& tr = r.trajectory;
     const auto rep = static_cast<std::size_t>(r.replicate);
-    if (static_cast<std::size_t>(tr.records()) != T) {
-      throw std::logic_error("replicate " + std::to_string(rep) + " recorded " +
-                             std::to_string(tr.records()) + " steps, expected " + std::to_string(T));
-    }
-    const std::map<std::string, const std::vector<float>*> recorded = {
-        {"control", &tr.control}, {"support", &tr.support}, {"power", &tr.power}, {"forces", &tr.forces}};
-    for (auto& [name, buf] : fields) put(buf, rep, T * R * A, recorded.at(name)->data());
-    put(per_actor.at("control_share_pop"), rep, T * A, tr.control_pop.data());
-    put(per_actor.at("control_share_value"), rep, T * A, tr.control_value.data());
-    put(per_actor.at("forces_total"), rep, T * A, tr.forces_actor.data());
-    put(per_actor.at("casualties"), rep, T * A, tr.casualties.data());
-    put(per_actor.at("withdrawn"), rep, T * A, tr.withdrawn.data());
-    put(per_actor.at("exit_queue"), rep, T * A, tr.exit_queue.data());
-    put(per_actor.at("budget"), rep, T * A, tr.budget.data());
-    put(per_step.at("vacuum_share"), rep, T, tr.vacuum_pop.data());
-    put(per_step.at("hhi"), rep, T, tr.hhi.data());
-    put(per_step.at("effective_actors"), rep, T, tr.effective_actors.data());
-    put(per_region.at("vacuum_days"), rep, R, tr.vacuum_days.data());
-    // Net attribution exactly as the HDF5 writer computes it.
-    const Field c0 = Eigen::Map<const Field>(world.control0.data(), world.R, world.A);
-    const auto na = net_attribution(c0, tr.final_control, withdrawing_actor(world.spec()));
-    put(final_fields.at("attribution_net"), rep, R * A, na.gained.data());
-    put(per_region.at("attribution_lost"), rep, R, na.lost.data());
-    put(per_region.at("attribution_unfilled"), rep, R, na.unfilled.data());
-    if (auto it = final_fields.find("counterfactual_effect"); it != final_fields.end()) {
-      if (!r.counterfactual) throw std::logic_error("counterfactual arm missing");
-      const Field diff = tr.final_control - r.counterfactual->final_control;
-      put(it->second, rep, R * A, diff.data());
-      put(final_fields.at("counterfactual_control"), rep, R * A,
-          r.counterfactual->final_control.data());
+    const auto finals = schema::replicate_finals(world, r);
+    for (auto& a : arrays) {
+      if (a.variable->group == schema::Group::Counterfactual && !finals.has_counterfactual) {
+        throw std::logic_error("counterfactual arm missing");
+      }
+      const auto values = a.variable->values(r.trajectory, finals);
+      if (values.count != a.per_replicate) {
+        throw std::logic_error("replicate " + std::to_string(rep) + ": " +
+                               std::string(a.variable->name) + " has " +
+                               std::to_string(values.count) + " values, expected " +
+                               std::to_string(a.per_replicate));
+      }
+      if (a.variable->dtype == schema::DType::Float32) {
+        const auto* src = static_cast<const float*>(values.data);
+        std::copy_n(src, values.count, a.f32.data() + rep * values.count);
+      } else {
+        const auto* src = static_cast<const double*>(values.data);
+        std::copy_n(src, values.count, a.f64.data() + rep * values.count);
+      }
     }
   }
 };
@@ -224,42 +214,45 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
 
   py::dict out;
   py::dict variables;
-  for (auto* group : {&arrays->per_actor, &arrays->per_step, &arrays->per_region,
-                      &arrays->final_fields}) {
-    for (auto& [name, buf] : *group) variables[py::str(name)] = buf.release_to_numpy();
+  for (auto& a : arrays->arrays) {
+    variables[py::str(std::string(a.variable->name))] =
+        a.variable->dtype == schema::DType::Float32 ? a.f32.release_to_numpy()
+                                                    : a.f64.release_to_numpy();
   }
-  for (auto& [name, buf] : arrays->fields) variables[py::str(name)] = buf.release_to_numpy();
   out["variables"] = variables;
 
-  std::vector<std::int32_t> ev_rep, ev_step, ev_kind, ev_region, ev_actor, ev_other;
-  std::vector<double> ev_time, ev_value;
-  for (std::size_t r = 0; r < events.size(); ++r) {
-    for (const auto& e : events[r]) {
-      ev_rep.push_back(static_cast<std::int32_t>(r));
-      ev_step.push_back(e.step);
-      ev_time.push_back(e.step * world->dt);
-      ev_kind.push_back(static_cast<std::int32_t>(e.kind));
-      ev_region.push_back(e.region);
-      ev_actor.push_back(e.actor);
-      ev_other.push_back(e.other);
-      ev_value.push_back(e.value);
+  // The event table and the auxiliary coordinates, as the writer builds them from the schema.
+  py::dict ev;
+  for (const auto& col : schema::event_columns()) {
+    std::vector<double> values;
+    for (std::size_t r = 0; r < events.size(); ++r) {
+      for (const auto& e : events[r]) values.push_back(col.get(static_cast<int>(r), e, world->dt));
+    }
+    if (col.dtype == schema::DType::Int32) {
+      ev[py::str(std::string(col.name))] =
+          vector_array(std::vector<std::int32_t>(values.begin(), values.end()));
+    } else {
+      ev[py::str(std::string(col.name))] = vector_array(std::move(values));
     }
   }
-  py::dict ev;
-  ev["event_replicate"] = vector_array(std::move(ev_rep));
-  ev["event_step"] = vector_array(std::move(ev_step));
-  ev["event_time"] = vector_array(std::move(ev_time));
-  ev["event_kind"] = vector_array(std::move(ev_kind));
-  ev["event_region"] = vector_array(std::move(ev_region));
-  ev["event_actor"] = vector_array(std::move(ev_actor));
-  ev["event_other"] = vector_array(std::move(ev_other));
-  ev["event_value"] = vector_array(std::move(ev_value));
   out["events"] = ev;
+  py::dict aux;
+  for (const auto& coordinate : schema::aux_coordinates()) {
+    auto values = coordinate.values(*world, recorded);
+    py::object array;
+    if (coordinate.dtype == schema::DType::String) {
+      array = py::cast(values.str);
+    } else if (coordinate.dtype == schema::DType::Int32) {
+      array = vector_array(std::move(values.i32));
+    } else {
+      array = vector_array(std::move(values.f64));
+    }
+    aux[py::str(std::string(coordinate.name))] = array;
+  }
+  out["aux"] = aux;
 
-  std::vector<std::int32_t> step_values(recorded.begin(), recorded.end());
   std::vector<double> days;
   for (const int s : recorded) days.push_back(s * world->dt);
-  out["step"] = vector_array(std::move(step_values));
   out["time"] = vector_array(std::move(days));
   out["seed"] = key;
   out["replicates"] = replicates;

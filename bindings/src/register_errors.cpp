@@ -8,7 +8,7 @@
 #include <exception>
 #include <string>
 
-#include "powershift/error.hpp"
+#include "powershift/model/error.hpp"
 #include "register.hpp"
 
 namespace powershift::bindings {

@@ -9,9 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "powershift/metrics.hpp"
+#include "powershift/engine/schema.hpp"
+#include "powershift/model/metrics.hpp"
 #include "powershift/scenario/loader.hpp"
-#include "powershift/state.hpp"
+#include "powershift/model/state.hpp"
 #include "register.hpp"
 #include "scenario_handle.hpp"
 
@@ -60,16 +61,6 @@ ScenarioPtr load_released(ScenarioSource source) {
   return ScenarioHandle::load(std::move(source));
 }
 
-std::string fnv1a64(const std::string& text) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "fnv1a64:%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 }  // namespace
 
@@ -131,7 +122,7 @@ void register_scenario(py::module_& m) {
                                }
                                return out;
                              })
-      .def_property_readonly("hash", [](const ScenarioHandle& s) { return fnv1a64(s.spec().source_text); },
+      .def_property_readonly("hash", [](const ScenarioHandle& s) { return schema::scenario_hash(s.spec()); },
                              "FNV-1a 64 of the text, as in the output's scenario_hash.")
       .def_property_readonly("warnings", [](const ScenarioHandle& s) { return s.warnings; })
       .def_property_readonly(

@@ -23,8 +23,9 @@
 #include <vector>
 
 #include "arrays.hpp"
-#include "powershift/metrics.hpp"
-#include "powershift/simulation.hpp"
+#include "powershift/engine/schema.hpp"
+#include "powershift/model/metrics.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "register.hpp"
 #include "scenario_handle.hpp"
 
@@ -106,17 +107,17 @@ class SimulationHandle {
     py::dict d;
     d["step"] = m.step;
     d["day"] = m.day;
-    d["control_share_pop"] = m.control_pop;
-    d["control_share_value"] = m.control_value;
-    d["vacuum_share"] = m.vacuum_pop;
-    d["vacuum_share_value"] = m.vacuum_value;
-    d["hhi"] = m.hhi;
-    d["effective_actors"] = m.effective_actors;
-    d["forces_total"] = m.forces;
-    d["casualties"] = m.casualties;
-    d["withdrawn"] = m.withdrawn;
-    d["exit_queue"] = m.exit_queue;
-    d["budget"] = m.budget;
+    // The step metrics the output records (schema names), and the extra ones.
+    for (const auto& var : schema::variables()) {
+      if (var.group != schema::Group::StepMetric) continue;
+      const py::str name(std::string(var.name));
+      if (var.metric.per_actor != nullptr) {
+        d[name] = m.*var.metric.per_actor;
+      } else {
+        d[name] = m.*var.metric.scalar;
+      }
+    }
+    for (const auto& extra : schema::extra_metrics()) d[py::str(std::string(extra.name))] = m.*extra.scalar;
     return d;
   }
 

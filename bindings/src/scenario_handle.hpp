@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "powershift/error.hpp"
+#include "powershift/model/error.hpp"
 #include "powershift/scenario/loader.hpp"
-#include "powershift/scenario_spec.hpp"
-#include "powershift/world.hpp"
+#include "powershift/model/scenario_spec.hpp"
+#include "powershift/model/world.hpp"
 
 namespace powershift::bindings {
 

@@ -18,15 +18,16 @@
 
 #include "cli_common.hpp"
 #include "sweep_cli.hpp"
-#include "powershift/ensemble.hpp"
-#include "powershift/run_job.hpp"
-#include "powershift/error.hpp"
-#include "powershift/io/hdf5_writer.hpp"
-#include "powershift/io/inspect.hpp"
+#include "powershift/engine/ensemble.hpp"
+#include "powershift/engine/schema.hpp"
+#include "powershift/sweep/run_job.hpp"
+#include "powershift/model/error.hpp"
+#include "powershift/output/hdf5_writer.hpp"
+#include "powershift/output/inspect.hpp"
 #include "powershift/scenario/language.hpp"
 #include "powershift/scenario/loader.hpp"
-#include "powershift/simulation.hpp"
-#include "powershift/world.hpp"
+#include "powershift/engine/simulation.hpp"
+#include "powershift/model/world.hpp"
 
 namespace ps = powershift;
 using powershift::cli::g_stop;
@@ -140,6 +141,8 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
                 s.forces_final[a], s.casualties[a]);
   }
   std::printf("%-16s %9.3f\n", "(vacuum)", s.vacuum_pop_final);
+  std::vector<std::string> actor_names;
+  for (const auto& a : spec.actors) actor_names.push_back(a.name);
   std::printf("\n%-14s %-16s %8s %8s", "region", "controller", "share", "vacuum");
   const bool attr = s.withdrawing_actor >= 0;
   if (attr) std::printf("  %-34s", ("net gain from " + spec.actors[s.withdrawing_actor].name + "'s loss").c_str());
@@ -147,14 +150,9 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
   std::printf("\n");
   for (int r = 0; r < w.R; ++r) {
     if (w.offmap[r]) continue;
-    int best = 0;
-    for (int a = 1; a < w.A; ++a) {
-      if (s.control_final_mean(r, a) > s.control_final_mean(r, best)) best = a;
-    }
-    const double share = s.control_final_mean(r, best);
-    const std::string controller = share >= 0.5 ? spec.actors[best].name
-                                   : share >= 0.005 ? "(contested: " + spec.actors[best].name + ")"
-                                                 : "(none)";
+    const auto holder = ps::schema::region_holder(&s.control_final_mean(r, 0), w.A);
+    const double share = holder.share;
+    const std::string controller = ps::schema::holder_label(holder, actor_names);
     std::printf("%-14s %-16s %8.2f %8.2f", spec.regions[r].name.c_str(), controller.c_str(), share,
                 s.vacuum_final[r]);
     if (attr) {
@@ -287,7 +285,7 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
 int main(int argc, char** argv) {
   CLI::App app{"powershift: agent-based regional power-balance simulator"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", ps::io::version_string());
+  app.set_version_flag("--version", std::string(ps::schema::version()));
   RunOptions run;
   const char* set_help = "Override a scenario value: PATH=VALUE, VALUE in YAML (e.g. actors.russia.budget=0, "
                          "events[0].leave=[Hmeimim]); repeatable, applied in order after extends";
@@ -314,7 +312,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--fields", run.fields,
                       "Region x actor fields to record per step (default: control,support,power,forces)")
       ->delimiter(',')
-      ->check(CLI::IsMember(ps::io::field_names()));
+      ->check(CLI::IsMember(ps::schema::field_names()));
   run_cmd->add_flag("--summary-only", run.summary_only,
                     "Record no region x actor fields: per-step metrics, final tables and events only");
   run_cmd->add_option("--interval", run.interval, "Record every N steps (overrides outputs.interval)")

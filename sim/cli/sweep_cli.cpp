@@ -12,13 +12,13 @@
 #include <optional>
 
 #include "cli_common.hpp"
-#include "powershift/error.hpp"
+#include "powershift/model/error.hpp"
 #include "powershift/sweep/design.hpp"
 #include "powershift/sweep/runner.hpp"
 #include "powershift/sweep/slurm.hpp"
 #include "powershift/sweep/spec.hpp"
 #ifdef POWERSHIFT_HAVE_MPI
-#include "powershift/sweep/mpi_dispatch.hpp"
+#include "powershift/mpi/dispatch.hpp"
 #endif
 
 namespace powershift::cli {

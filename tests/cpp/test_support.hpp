@@ -1,23 +1,17 @@
 #pragma once
-// Builders of small scenarios for the engine tests, written directly as ScenarioSpec so each test
+// Builders of small scenarios for the model and engine tests (model headers only), written directly as ScenarioSpec so each test
 // states every number it depends on.
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "powershift/scenario/loader.hpp"
-#include "powershift/scenario_spec.hpp"
-#include "powershift/simulation.hpp"
-#include "powershift/world.hpp"
+#include "powershift/model/scenario_spec.hpp"
+#include "powershift/model/world.hpp"
 
 namespace powershift::testing {
 
 inline std::string source_path(const std::string& rel) {
   return std::string(POWERSHIFT_SOURCE_DIR) + "/" + rel;
-}
-
-inline ScenarioSpec syria() {
-  return scenario::load_file(source_path("scenarios/syria-2024-12.yaml")).spec;
 }
 
 inline int actor_index(const ScenarioSpec& s, const std::string& name) {

@@ -24,7 +24,7 @@
 #include <sstream>
 #include <string>
 
-#include "powershift/error.hpp"
+#include "powershift/model/error.hpp"
 #include "powershift/scenario/loader.hpp"
 
 namespace {

@@ -1,0 +1,131 @@
+// Sense (docs/model.md §Sense): effective power of the units present, projected power through
+// the loss-of-strength kernel, friendly and hostile power, and ground-holding power.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+
+#include "powershift/model/phases.hpp"
+
+namespace powershift {
+
+StepContext::StepContext(const World& world, std::uint64_t seed, std::uint64_t replicate)
+    : rng(seed, replicate) {
+  const int R = world.R;
+  const int A = world.A;
+  projected = projected_air = friendly = hostile = holding = present = Field::Zero(R, A);
+  inflicted = losses = contest_target = Field::Zero(R, A);
+  by_type.assign(static_cast<std::size_t>(world.K) * R * A, 0.0);
+  type_present.assign(static_cast<std::size_t>(world.K) * R, 0);
+  clash.assign(static_cast<std::size_t>(A) * A, 0.0);
+  region_offsets.assign(R + 1, 0);
+  // Below these sizes a TBB split costs more than the work (measured in bench/).
+  parallel_regions = R >= 256;
+  parallel_units = false;
+}
+
+void index_units_by_region(const World& w, const State& s, StepContext& ctx) {
+  // Counting sort of the units present by region; within a region, ascending id.
+  auto& off = ctx.region_offsets;
+  std::fill(off.begin(), off.end(), 0);
+  const std::size_t U = s.units.size();
+  for (std::size_t u = 0; u < U; ++u) {
+    if (unit_present(w, s, u)) ++off[s.units.region[u] + 1];
+  }
+  for (int r = 0; r < w.R; ++r) off[r + 1] += off[r];
+  ctx.region_units.resize(off[w.R]);
+  std::vector<std::int32_t> fill(off.begin(), off.end() - 1);
+  for (std::size_t u = 0; u < U; ++u) {
+    if (unit_present(w, s, u)) ctx.region_units[fill[s.units.region[u]]++] = static_cast<int>(u);
+  }
+}
+
+template <class Body>
+static void for_regions(const World& w, const StepContext& ctx, Body&& body) {
+  if (ctx.parallel_regions) {
+    tbb::parallel_for(tbb::blocked_range<int>(0, w.R, 64), [&](const tbb::blocked_range<int>& rg) {
+      for (int r = rg.begin(); r != rg.end(); ++r) body(r);
+    });
+  } else {
+    for (int r = 0; r < w.R; ++r) body(r);
+  }
+}
+
+void compute_holding(const World& w, const State& s, StepContext& ctx) {
+  // H[r, a] = sum over ground-holding units present of defence x strength x morale x terrain;
+  // X[r, a] their strength. Each region reads only its own unit list.
+  for_regions(w, ctx, [&](int r) {
+    ctx.holding.row(r).setZero();
+    ctx.present.row(r).setZero();
+    for (int i = ctx.region_offsets[r]; i < ctx.region_offsets[r + 1]; ++i) {
+      const int u = ctx.region_units[i];
+      const int k = s.units.type[u];
+      // Present only: a unit that broke and retreated during combat is on the road already.
+      if (!w.holds_ground[k] || !s.units.alive[u] || s.units.eta[u] > 0.0) continue;
+      const int a = s.units.actor[u];
+      const double st = s.units.strength[u];
+      ctx.holding(r, a) += w.defence[k] * st * s.units.morale[u] * terrain_factor(w, s, r, a);
+      ctx.present(r, a) += st;
+    }
+  });
+}
+
+void sense_phase(const World& w, State& s, StepContext& ctx) {
+  const int R = w.R;
+  const int A = w.A;
+  const int K = w.K;
+  index_units_by_region(w, s, ctx);
+  compute_holding(w, s, ctx);
+  // Effective power of the units present, by type.
+  const std::size_t RA = static_cast<std::size_t>(R) * A;
+  for_regions(w, ctx, [&](int r) {
+    for (int k = 0; k < K; ++k) {
+      std::fill_n(&ctx.by_type[k * RA + static_cast<std::size_t>(r) * A], A, 0.0);
+      ctx.type_present[static_cast<std::size_t>(k) * R + r] = 0;
+    }
+    for (int i = ctx.region_offsets[r]; i < ctx.region_offsets[r + 1]; ++i) {
+      const int u = ctx.region_units[i];
+      const int k = s.units.type[u];
+      const int a = s.units.actor[u];
+      ctx.type_present[static_cast<std::size_t>(k) * R + r] = 1;
+      ctx.by_type[k * RA + static_cast<std::size_t>(r) * A + a] +=
+          w.attack[k] * s.units.strength[u] * s.units.morale[u] * w.quality[a] *
+          terrain_factor(w, s, r, a);
+    }
+  });
+  // Projected power P = sum_k K_k E_k, then friendly and hostile power from the relations.
+  for_regions(w, ctx, [&](int r) {
+    double* P = &ctx.projected(r, 0);
+    double* Pair = &ctx.projected_air(r, 0);
+    std::fill_n(P, A, 0.0);
+    std::fill_n(Pair, A, 0.0);
+    for (int k = 0; k < K; ++k) {
+      const auto& kr = w.kernel[k];
+      double* __restrict dst = w.holds_ground[k] ? P : Pair;
+      const std::uint8_t* here = &ctx.type_present[static_cast<std::size_t>(k) * R];
+      for (int j = kr.offsets[r]; j < kr.offsets[r + 1]; ++j) {
+        // A source without units of this type adds exact zeros: skip it.
+        if (!here[kr.source[j]]) continue;
+        const double wt = kr.weight[j];
+        const double* __restrict E =
+            &ctx.by_type[k * RA + static_cast<std::size_t>(kr.source[j]) * A];
+        for (int a = 0; a < A; ++a) dst[a] += wt * E[a];
+      }
+    }
+    for (int a = 0; a < A; ++a) P[a] += Pair[a];
+    double* F = &ctx.friendly(r, 0);
+    double* Hs = &ctx.hostile(r, 0);
+    std::fill_n(F, A, 0.0);
+    std::fill_n(Hs, A, 0.0);
+    for (int b = 0; b < A; ++b) {
+      if (P[b] == 0.0) continue;  // cost grows with presence, not with A x A
+      const double* pos = &s.relations_pos[static_cast<std::size_t>(b) * A];
+      const double* neg = &s.relations_neg[static_cast<std::size_t>(b) * A];
+      for (int a = 0; a < A; ++a) {
+        F[a] += P[b] * pos[a];
+        Hs[a] += P[b] * neg[a];
+      }
+    }
+  });
+}
+
+}  // namespace powershift

@@ -1,0 +1,387 @@
+// Checkpoint files (docs/output-format.md §Checkpoints), HDF5: provenance attributes, the
+// finished replicates' final values, and each running replicate's State and trajectory.
+#include "powershift/output/checkpoint.hpp"
+
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "h5util.hpp"
+#include "powershift/engine/schema.hpp"
+#include "powershift/output/hdf5_writer.hpp"
+
+namespace powershift::io {
+
+namespace fs = std::filesystem;
+using namespace h5;  // NOLINT(google-build-using-namespace): this file is all HDF5 plumbing
+
+namespace {
+
+// 2: trajectory datasets named as the output schema names them.
+constexpr const char* kFormat = "powershift-checkpoint-2";
+
+void write_state(hid_t g, const State& s) {
+  numeric_attribute<std::int32_t>(g, "step", s.step);
+  numeric_attribute<std::int32_t>(g, "coalitions", s.coalitions);
+  const auto& u = s.units;
+  write(g, "unit_actor", u.actor);
+  write(g, "unit_type", u.type);
+  write(g, "unit_region", u.region);
+  write(g, "unit_strength", u.strength);
+  write(g, "unit_morale", u.morale);
+  write(g, "unit_eta", u.eta);
+  write(g, "unit_hop", u.hop);
+  write(g, "unit_dest", u.dest);
+  write(g, "unit_from", u.from);
+  std::vector<std::uint8_t> order(u.order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint8_t>(u.order[i]);
+  write(g, "unit_order", order);
+  write(g, "unit_withdraw_event", u.withdraw_event);
+  write(g, "unit_arrived_at", u.arrived_at);
+  write(g, "unit_alive", u.alive);
+  write(g, "control", s.control);
+  write(g, "support", s.support);
+  write(g, "target", s.target);
+  write(g, "recruit_pool", s.recruit_pool);
+  write(g, "control_target", s.control_target);
+  write(g, "relations", s.relations);
+  write(g, "coalition", s.coalition);
+  write(g, "fights", s.fights);
+  const std::pair<const char*, const std::vector<double>*> vectors[] = {
+      {"budget", &s.budget}, {"budget0", &s.budget0}, {"upkeep0", &s.upkeep0},
+      {"territory_rate", &s.territory_rate}, {"external_income", &s.external_income},
+      {"sponsor_in", &s.sponsor_in}, {"sponsor_out", &s.sponsor_out},
+      {"income_factor", &s.income_factor}, {"casualties", &s.casualties},
+      {"withdrawn", &s.withdrawn}, {"demobilised", &s.demobilised}, {"recruited", &s.recruited},
+      {"disbanded", &s.disbanded}, {"spent_elsewhere", &s.spent_elsewhere},
+      {"initial_strength", &s.initial_strength}, {"vacuum_days", &s.vacuum_days}};
+  for (const auto& [name, v] : vectors) write(g, name, *v);
+  write(g, "leave_mask", s.leave_mask);
+  write(g, "controller", s.controller);
+  write(g, "collapsed", s.collapsed);
+  std::vector<std::uint8_t> started;
+  std::vector<double> base, out;
+  for (const auto& d : s.drawdowns) {
+    started.push_back(d.started ? 1 : 0);
+    base.push_back(d.base_strength);
+    out.push_back(d.withdrawn);
+  }
+  write(g, "drawdown_started", started);
+  write(g, "drawdown_base", base);
+  write(g, "drawdown_withdrawn", out);
+  const auto& m = s.move_stats;
+  const std::vector<std::int64_t> stats = {m.moves, m.moves_after_30, m.reversals_within_3,
+                                           m.reversals, m.breaks_retreat, m.breaks_disband,
+                                           m.breaks_defect};
+  write(g, "move_stats", stats);
+  numeric_attribute<double>(g, "unit_days_after_30", m.unit_days_after_30);
+}
+
+State read_state(hid_t g, const World& w, std::size_t event_count) {
+  State s;
+  const int R = w.R;
+  const int A = w.A;
+  s.step = read_numeric_attribute<std::int32_t>(g, "step");
+  s.coalitions = read_numeric_attribute<std::int32_t>(g, "coalitions");
+  auto& u = s.units;
+  u.actor = read<std::int32_t>(g, "unit_actor");
+  const auto n = static_cast<long long>(u.actor.size());
+  u.type = read<std::int32_t>(g, "unit_type", n);
+  u.region = read<std::int32_t>(g, "unit_region", n);
+  u.strength = read<double>(g, "unit_strength", n);
+  u.morale = read<double>(g, "unit_morale", n);
+  u.eta = read<double>(g, "unit_eta", n);
+  u.hop = read<std::int32_t>(g, "unit_hop", n);
+  u.dest = read<std::int32_t>(g, "unit_dest", n);
+  u.from = read<std::int32_t>(g, "unit_from", n);
+  const auto order = read<std::uint8_t>(g, "unit_order", n);
+  u.order.resize(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (order[i] > 2) throw InputError("checkpoint holds an invalid unit order");
+    u.order[i] = static_cast<Order>(order[i]);
+  }
+  u.withdraw_event = read<std::int32_t>(g, "unit_withdraw_event", n);
+  u.arrived_at = read<double>(g, "unit_arrived_at", n);
+  u.alive = read<std::uint8_t>(g, "unit_alive", n);
+  for (long long i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    if (u.actor[k] < 0 || u.actor[k] >= A || u.type[k] < 0 || u.type[k] >= w.K ||
+        u.region[k] < 0 || u.region[k] >= R || u.hop[k] < 0 || u.hop[k] >= R || u.dest[k] < 0 ||
+        u.dest[k] >= R) {
+      throw InputError("checkpoint holds a unit with an out-of-range index");
+    }
+  }
+  s.control = read_field(g, "control", R, A);
+  s.support = read_field(g, "support", R, A);
+  s.target = read_field(g, "target", R, A);
+  s.recruit_pool = read_field(g, "recruit_pool", R, A);
+  s.control_target = read_field(g, "control_target", R, A);
+  s.relations = read<double>(g, "relations", static_cast<long long>(A) * A);
+  s.coalition = read<std::int32_t>(g, "coalition", A);
+  s.fights = read<std::uint8_t>(g, "fights", static_cast<long long>(A) * A);
+  std::pair<const char*, std::vector<double>*> vectors[] = {
+      {"budget", &s.budget}, {"budget0", &s.budget0}, {"upkeep0", &s.upkeep0},
+      {"territory_rate", &s.territory_rate}, {"external_income", &s.external_income},
+      {"sponsor_in", &s.sponsor_in}, {"sponsor_out", &s.sponsor_out},
+      {"income_factor", &s.income_factor}, {"casualties", &s.casualties},
+      {"withdrawn", &s.withdrawn}, {"demobilised", &s.demobilised}, {"recruited", &s.recruited},
+      {"disbanded", &s.disbanded}, {"spent_elsewhere", &s.spent_elsewhere},
+      {"initial_strength", &s.initial_strength}};
+  for (auto& [name, v] : vectors) *v = read<double>(g, name, A);
+  s.vacuum_days = read<double>(g, "vacuum_days", R);
+  s.leave_mask = read<std::uint8_t>(g, "leave_mask", static_cast<long long>(A) * R);
+  s.controller = read<std::int32_t>(g, "controller", R);
+  s.collapsed = read<std::uint8_t>(g, "collapsed", A);
+  const auto events = static_cast<long long>(event_count);
+  const auto started = read<std::uint8_t>(g, "drawdown_started", events);
+  const auto base = read<double>(g, "drawdown_base", events);
+  const auto out = read<double>(g, "drawdown_withdrawn", events);
+  for (long long i = 0; i < events; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    s.drawdowns.push_back({started[k] != 0, base[k], out[k]});
+  }
+  const auto stats = read<std::int64_t>(g, "move_stats", 7);
+  auto& m = s.move_stats;
+  m.moves = stats[0];
+  m.moves_after_30 = stats[1];
+  m.reversals_within_3 = stats[2];
+  m.reversals = stats[3];
+  m.breaks_retreat = stats[4];
+  m.breaks_disband = stats[5];
+  m.breaks_defect = stats[6];
+  m.unit_days_after_30 = read_numeric_attribute<double>(g, "unit_days_after_30");
+  // Derived data (coalitions, who fights, the split relation matrices) is rebuilt from the
+  // relations by the engine's own function rather than trusted.
+  rebuild_derived(w, s);
+  return s;
+}
+
+void write_trajectory(hid_t g, const Trajectory& t) {
+  numeric_attribute<std::int32_t>(g, "replicate", t.replicate);
+  numeric_attribute<std::int32_t>(g, "R", t.R);
+  numeric_attribute<std::int32_t>(g, "A", t.A);
+  write(g, "steps", t.steps);
+  write(g, "days", t.days);
+  // The trajectory's fields and step metrics, as the output schema names them.
+  for (const auto& var : schema::variables()) {
+    if (var.group == schema::Group::Field) write(g, std::string(var.name), t.*var.f32);
+    if (var.group == schema::Group::StepMetric) write(g, std::string(var.name), t.*var.f64);
+  }
+  std::vector<std::int32_t> ev_step, ev_kind, ev_region, ev_actor, ev_other;
+  std::vector<double> ev_value;
+  for (const auto& e : t.events) {
+    ev_step.push_back(e.step);
+    ev_kind.push_back(static_cast<std::int32_t>(e.kind));
+    ev_region.push_back(e.region);
+    ev_actor.push_back(e.actor);
+    ev_other.push_back(e.other);
+    ev_value.push_back(e.value);
+  }
+  write(g, "event_step", ev_step);
+  write(g, "event_kind", ev_kind);
+  write(g, "event_region", ev_region);
+  write(g, "event_actor", ev_actor);
+  write(g, "event_other", ev_other);
+  write(g, "event_value", ev_value);
+  // Final values, present once the replicate finished.
+  if (t.final_control.size() > 0) {
+    write(g, "final_control", t.final_control);
+    write(g, "vacuum_days", t.vacuum_days);
+    write(g, "initial_strength", t.initial_strength);
+    write(g, "demobilised", t.demobilised);
+    write(g, "recruited", t.recruited);
+  }
+}
+
+Trajectory read_trajectory(hid_t g, const World& w) {
+  Trajectory t;
+  t.replicate = read_numeric_attribute<std::int32_t>(g, "replicate");
+  t.R = read_numeric_attribute<std::int32_t>(g, "R");
+  t.A = read_numeric_attribute<std::int32_t>(g, "A");
+  if (t.R != w.R || t.A != w.A) throw InputError("checkpoint trajectory has other dimensions");
+  t.steps = read<std::int32_t>(g, "steps");
+  const auto T = static_cast<long long>(t.steps.size());
+  const long long field = T * t.R * t.A;
+  t.days = read<double>(g, "days", T);
+  for (const auto& var : schema::variables()) {
+    const std::string name(var.name);
+    if (var.group == schema::Group::Field) t.*var.f32 = read<float>(g, name, field);
+    if (var.group == schema::Group::StepMetric) {
+      t.*var.f64 = read<double>(g, name, var.metric.per_actor != nullptr ? T * t.A : T);
+    }
+  }
+  const auto ev_step = read<std::int32_t>(g, "event_step");
+  const auto ne = static_cast<long long>(ev_step.size());
+  const auto ev_kind = read<std::int32_t>(g, "event_kind", ne);
+  const auto ev_region = read<std::int32_t>(g, "event_region", ne);
+  const auto ev_actor = read<std::int32_t>(g, "event_actor", ne);
+  const auto ev_other = read<std::int32_t>(g, "event_other", ne);
+  const auto ev_value = read<double>(g, "event_value", ne);
+  for (long long i = 0; i < ne; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    if (ev_kind[k] < 1 || ev_kind[k] > 4) throw InputError("checkpoint holds an invalid event");
+    t.events.push_back({ev_step[k], static_cast<EventKind>(ev_kind[k]), ev_region[k], ev_actor[k],
+                        ev_other[k], ev_value[k]});
+  }
+  if (exists(g, "final_control")) {
+    t.final_control = read_field(g, "final_control", w.R, w.A);
+    t.vacuum_days = read<double>(g, "vacuum_days", w.R);
+    t.initial_strength = read<double>(g, "initial_strength", w.A);
+    t.demobilised = read<double>(g, "demobilised", w.A);
+    t.recruited = read<double>(g, "recruited", w.A);
+  }
+  return t;
+}
+
+}  // namespace
+
+
+void write_checkpoint(const std::string& path, const World& world, const CheckpointData& data) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string temp =
+      (dir / ("." + target.filename().string() + ".writing." + std::to_string(::getpid()))).string();
+  {
+    const hid_t f = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) throw OutputError("cannot create checkpoint " + temp);
+    Handle file(f, H5Fclose);
+    const hid_t root = file.get();
+    string_attribute(root, "format", kFormat);
+    string_attribute(root, "scenario_hash", data.scenario_hash);
+    string_attribute(root, "scenario_text", world.spec().source_text);
+    string_attribute(root, "powershift_version", data.version);
+    string_attribute(root, "output_path", data.output_path);
+    numeric_attribute<std::int64_t>(root, "seed", static_cast<std::int64_t>(data.seed));
+    numeric_attribute<std::int32_t>(root, "replicates", data.replicates);
+    numeric_attribute<std::int32_t>(root, "steps", data.steps);
+    numeric_attribute<std::int32_t>(root, "counterfactual", data.counterfactual ? 1 : 0);
+    auto finished = create_group(root, "finished");
+    for (const auto& [rep, result] : data.finished) {
+      auto g = create_group(finished.get(), std::to_string(rep));
+      auto tr = create_group(g.get(), "trajectory");
+      write_trajectory(tr.get(), result.trajectory);
+      if (result.counterfactual) {
+        auto ct = create_group(g.get(), "counterfactual_trajectory");
+        write_trajectory(ct.get(), *result.counterfactual);
+      }
+    }
+    auto running = create_group(root, "running");
+    for (const auto& [rep, snap] : data.running) {
+      auto g = create_group(running.get(), std::to_string(rep));
+      auto st = create_group(g.get(), "state");
+      write_state(st.get(), snap.state);
+      auto tr = create_group(g.get(), "trajectory");
+      write_trajectory(tr.get(), snap.trajectory);
+      if (snap.counterfactual_state) {
+        auto cs = create_group(g.get(), "counterfactual_state");
+        write_state(cs.get(), *snap.counterfactual_state);
+        auto ct = create_group(g.get(), "counterfactual_trajectory");
+        write_trajectory(ct.get(), *snap.counterfactual_trajectory);
+      }
+    }
+    check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush checkpoint");
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    throw OutputError("cannot move the checkpoint into place at " + path);
+  }
+}
+
+CheckpointData read_checkpoint(const std::string& path, const World& world) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw InputError(path + ": no such checkpoint file");
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path + ": not a checkpoint (not an HDF5 file)");
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) throw InputError(path + ": cannot open the checkpoint (truncated or corrupt?)");
+  Handle file(f, H5Fclose);
+  const hid_t root = file.get();
+  CheckpointData d;
+  try {
+    if (read_string_attribute(root, "format") != kFormat) {
+      throw InputError("not a powershift checkpoint of this format");
+    }
+    d.scenario_hash = read_string_attribute(root, "scenario_hash");
+    d.version = read_string_attribute(root, "powershift_version");
+    d.output_path = read_string_attribute(root, "output_path");
+    d.seed = static_cast<std::uint64_t>(read_numeric_attribute<std::int64_t>(root, "seed"));
+    d.replicates = read_numeric_attribute<std::int32_t>(root, "replicates");
+    d.steps = read_numeric_attribute<std::int32_t>(root, "steps");
+    d.counterfactual = read_numeric_attribute<std::int32_t>(root, "counterfactual") != 0;
+    if (d.version != std::string(schema::version())) {
+      throw InputError("it was written by powershift " + d.version + ", this is " + std::string(schema::version()));
+    }
+    if (d.scenario_hash != schema::scenario_hash(world.spec())) {
+      throw InputError("it belongs to another scenario (scenario hash " + d.scenario_hash +
+                       ", this scenario's is " + schema::scenario_hash(world.spec()) + ")");
+    }
+    auto finished = open_group(root, "finished");
+    auto running = open_group(root, "running");
+    auto each = [](hid_t g, auto&& fn) {
+      H5G_info_t info;
+      check(H5Gget_info(g, &info), "list group");
+      for (hsize_t i = 0; i < info.nlinks; ++i) {
+        char name[64];
+        if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0) {
+          throw InputError("cannot list the checkpoint");
+        }
+        fn(std::string(name));
+      }
+    };
+    auto replicate_of = [&](const std::string& name) {
+      const int rep = std::stoi(name);
+      if (rep < 0 || rep >= d.replicates) throw InputError("replicate index out of range");
+      return rep;
+    };
+    each(finished.get(), [&](const std::string& name) {
+      auto g = open_group(finished.get(), name);
+      ReplicateResult result;
+      result.replicate = replicate_of(name);
+      auto tr = open_group(g.get(), "trajectory");
+      result.trajectory = read_trajectory(tr.get(), world);
+      if (result.trajectory.final_control.size() == 0) throw InputError("finished replicate without final values");
+      if (exists(g.get(), "counterfactual_trajectory")) {
+        auto ct = open_group(g.get(), "counterfactual_trajectory");
+        result.counterfactual = read_trajectory(ct.get(), world);
+      }
+      if (d.counterfactual != result.counterfactual.has_value()) {
+        throw InputError("finished replicate without its counterfactual arm");
+      }
+      d.finished[result.replicate] = std::move(result);
+    });
+    each(running.get(), [&](const std::string& name) {
+      auto g = open_group(running.get(), name);
+      ReplicateSnapshot snap;
+      snap.replicate = replicate_of(name);
+      {
+        auto st = open_group(g.get(), "state");
+        snap.state = read_state(st.get(), world, world.spec().events.size());
+        auto tr = open_group(g.get(), "trajectory");
+        snap.trajectory = read_trajectory(tr.get(), world);
+      }
+      if (exists(g.get(), "counterfactual_state")) {
+        auto cs = open_group(g.get(), "counterfactual_state");
+        // The counterfactual arm runs the scenario without its drawdown events.
+        snap.counterfactual_state =
+            read_state(cs.get(), world, world.spec().without_drawdowns().events.size());
+        auto ct = open_group(g.get(), "counterfactual_trajectory");
+        snap.counterfactual_trajectory = read_trajectory(ct.get(), world);
+      }
+      if (d.counterfactual != snap.counterfactual_state.has_value()) {
+        throw InputError("running replicate without its counterfactual arm");
+      }
+      d.running[snap.replicate] = std::move(snap);
+    });
+  } catch (const InputError& e) {
+    throw InputError(path + ": cannot resume from this checkpoint: " + e.what());
+  } catch (const std::exception& e) {
+    throw InputError(path + ": cannot resume from this checkpoint: " + e.what());
+  }
+  return d;
+}
+
+}  // namespace powershift::io
