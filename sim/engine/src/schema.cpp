@@ -1,6 +1,7 @@
 // The output schema (docs/output-format.md): the one list of what a run records.
 #include "powershift/engine/schema.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "powershift/engine/version.hpp"
@@ -126,6 +127,13 @@ Variable final_value(std::string_view name, std::vector<Dim> dims, std::string_v
   return v;
 }
 
+// Marks a variable as one a sweep merge keeps when its spec names no outputs, at `position` in
+// the merged file's order.
+Variable sweep_default(int position, Variable v) {
+  v.sweep_default = position;
+  return v;
+}
+
 }  // namespace
 
 const std::vector<Variable>& variables() {
@@ -141,21 +149,22 @@ const std::vector<Variable>& variables() {
               [](const RecordView& r) -> const Field& { return r.power; }),
         field("forces", "strength", "strength of units present", &T::forces,
               [](const RecordView& r) -> const Field& { return r.forces; }),
-        per_actor("control_share_pop", "1", "population-weighted control share", &T::control_pop,
-                  &M::control_pop),
+        sweep_default(1, per_actor("control_share_pop", "1", "population-weighted control share",
+                                &T::control_pop, &M::control_pop)),
         per_actor("control_share_value", "1", "value-weighted control share", &T::control_value,
                   &M::control_value),
-        per_actor("forces_total", "strength", "strength alive, in theatre or in transit",
-                  &T::forces_actor, &M::forces),
-        per_actor("casualties", "strength", "cumulative combat losses", &T::casualties,
-                  &M::casualties),
+        sweep_default(3, per_actor("forces_total", "strength",
+                                "strength alive, in theatre or in transit", &T::forces_actor,
+                                &M::forces)),
+        sweep_default(4, per_actor("casualties", "strength", "cumulative combat losses",
+                                &T::casualties, &M::casualties)),
         per_actor("withdrawn", "strength", "cumulative strength withdrawn through exits",
                   &T::withdrawn, &M::withdrawn),
         per_actor("exit_queue", "strength", "withdrawing strength waiting at an exit",
                   &T::exit_queue, &M::exit_queue),
         per_actor("budget", "budget units", "actor budget", &T::budget, &M::budget),
-        per_step("vacuum_share", "1", "population-weighted vacuum share", &T::vacuum_pop,
-                 &M::vacuum_pop),
+        sweep_default(2, per_step("vacuum_share", "1", "population-weighted vacuum share",
+                               &T::vacuum_pop, &M::vacuum_pop)),
         per_step("hhi", "1", "Herfindahl index of controlled population", &T::hhi, &M::hhi),
         per_step("effective_actors", "1", "effective number of actors (1/HHI)",
                  &T::effective_actors, &M::effective_actors),
@@ -167,11 +176,12 @@ const std::vector<Variable>& variables() {
     vacuum_days.long_name = "days with vacuum above one half";
     vacuum_days.group = Group::Final;
     vacuum_days.f64 = &T::vacuum_days;
+    vacuum_days.sweep_default = 6;
     v.push_back(vacuum_days);
-    v.push_back(final_value(
+    v.push_back(sweep_default(5, final_value(
         "attribution_net", {kRep, kRegion, kActor}, "1",
         "net vacuum attribution A[r,b]: control the withdrawing actor lost, gained by b",
-        Group::Final, [](const ReplicateFinals& f) { return field_values(f.attribution.gained); }));
+        Group::Final, [](const ReplicateFinals& f) { return field_values(f.attribution.gained); })));
     v.push_back(final_value("attribution_lost", {kRep, kRegion}, "1",
                             "control the withdrawing actor lost, L_r", Group::Final,
                             [](const ReplicateFinals& f) { return vector_values(f.attribution.lost); }));
@@ -313,9 +323,17 @@ const std::vector<std::pair<int, std::string_view>>& event_kinds() {
 }
 
 const std::vector<std::string>& default_sweep_outputs() {
-  static const std::vector<std::string> names = {"control_share_pop", "vacuum_share",
-                                                 "forces_total",      "casualties",
-                                                 "attribution_net",   "vacuum_days"};
+  static const std::vector<std::string> names = [] {
+    std::vector<const Variable*> chosen;
+    for (const auto& v : variables()) {
+      if (v.sweep_default > 0) chosen.push_back(&v);
+    }
+    std::sort(chosen.begin(), chosen.end(),
+              [](const Variable* a, const Variable* b) { return a->sweep_default < b->sweep_default; });
+    std::vector<std::string> out;
+    for (const auto* v : chosen) out.emplace_back(v->name);
+    return out;
+  }();
   return names;
 }
 

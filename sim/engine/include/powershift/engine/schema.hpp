@@ -73,6 +73,8 @@ struct Variable {
   // Where the recorder takes a step's values from: a field of the recorded view, or StepMetrics.
   const Field& (*record)(const RecordView&) = nullptr;
   MetricSource metric{};
+  // Kept by a sweep merge whose spec names no outputs: its position there (0: not kept).
+  int sweep_default = 0;
 
   // One replicate's values, in the file's order.
   [[nodiscard]] Values values(const Trajectory& trajectory, const ReplicateFinals& finals) const;
