@@ -7,9 +7,9 @@
 #include <memory>
 
 #include "powershift/engine/ensemble.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "powershift/scenario/loader.hpp"
 #include "powershift/scenario/synthetic.hpp"
-#include "powershift/engine/simulation.hpp"
 
 namespace ps = powershift;
 
@@ -17,7 +17,8 @@ namespace {
 
 std::shared_ptr<const ps::World> syria_world() {
   static auto world = std::make_shared<const ps::World>(
-      ps::scenario::load_file(std::string(POWERSHIFT_SOURCE_DIR) + "/scenarios/syria-2024-12.yaml").spec);
+      ps::scenario::load_file(std::string(POWERSHIFT_SOURCE_DIR) + "/scenarios/syria-2024-12.yaml")
+          .spec);
   return world;
 }
 
@@ -33,7 +34,8 @@ void BM_SyriaRun(benchmark::State& st) {
       benchmark::DoNotOptimize(sim.state().control.data());
     });
   }
-  st.counters["steps_per_s"] = benchmark::Counter(365.0 * st.iterations(), benchmark::Counter::kIsRate);
+  st.counters["steps_per_s"] =
+      benchmark::Counter(365.0 * st.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SyriaRun)->Unit(benchmark::kMillisecond);
 
@@ -62,16 +64,19 @@ void BM_SyriaEnsemble(benchmark::State& st) {
   spec.outputs.interval = 7;
   const auto world = std::make_shared<const ps::World>(spec);
   const int threads = static_cast<int>(st.range(0));
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   for (auto _ : st) {
     arena.execute([&] {
       ps::EnsembleOptions eo;
       eo.replicates = 64;
-      ps::run_ensemble(world, eo, [](ps::ReplicateResult&& r) { benchmark::DoNotOptimize(r.replicate); });
+      ps::run_ensemble(world, eo,
+                       [](ps::ReplicateResult&& r) { benchmark::DoNotOptimize(r.replicate); });
     });
   }
-  st.counters["replicates_per_s"] = benchmark::Counter(64.0 * st.iterations(), benchmark::Counter::kIsRate);
+  st.counters["replicates_per_s"] =
+      benchmark::Counter(64.0 * st.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_SyriaEnsemble)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -81,7 +86,8 @@ void BM_SyntheticStep(benchmark::State& st) {
   opt.steps = 100000;
   static const auto world = std::make_shared<const ps::World>(ps::scenario::make_synthetic(opt));
   const int threads = static_cast<int>(st.range(0));
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] {
     ps::Simulation sim(world, 1, 0);

@@ -29,9 +29,9 @@
 #include "arrays.hpp"
 #include "powershift/engine/ensemble.hpp"
 #include "powershift/engine/schema.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "powershift/model/error.hpp"
 #include "powershift/model/metrics.hpp"
-#include "powershift/engine/simulation.hpp"
 #include "register.hpp"
 #include "scenario_handle.hpp"
 
@@ -55,7 +55,8 @@ struct EnsembleArrays {
   EnsembleArrays(std::size_t n, std::size_t T, std::size_t R, std::size_t A,
                  const std::vector<std::string>& selected, bool counterfactual) {
     for (const auto& var : schema::variables()) {
-      if (var.is_field() && std::find(selected.begin(), selected.end(), var.name) == selected.end()) {
+      if (var.is_field() &&
+          std::find(selected.begin(), selected.end(), var.name) == selected.end()) {
         continue;
       }
       if (var.group == schema::Group::Counterfactual && !counterfactual) continue;
@@ -92,10 +93,9 @@ struct EnsembleArrays {
       }
       const auto values = a.variable->values(r.trajectory, finals);
       if (values.count != a.per_replicate) {
-        throw std::logic_error("replicate " + std::to_string(rep) + ": " +
-                               std::string(a.variable->name) + " has " +
-                               std::to_string(values.count) + " values, expected " +
-                               std::to_string(a.per_replicate));
+        throw std::logic_error(
+            "replicate " + std::to_string(rep) + ": " + std::string(a.variable->name) + " has " +
+            std::to_string(values.count) + " values, expected " + std::to_string(a.per_replicate));
       }
       if (a.variable->dtype == schema::DType::Float32) {
         const auto* src = static_cast<const float*>(values.data);
@@ -119,7 +119,8 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
                       bool counterfactual, int threads, const std::vector<std::string>& fields,
                       int interval) {
   // Arguments first, with the GIL held.
-  if (replicates < 1) throw InputError("replicates must be >= 1, got " + std::to_string(replicates));
+  if (replicates < 1)
+    throw InputError("replicates must be >= 1, got " + std::to_string(replicates));
   if (steps < 0) throw InputError("steps must be >= 1, got " + std::to_string(steps));
   if (interval < 0) throw InputError("interval must be >= 1, got " + std::to_string(interval));
   if (threads < 0) throw InputError("threads must be >= 1, got " + std::to_string(threads));
@@ -148,7 +149,8 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
   }
   const auto& spec = world->spec();
   const std::uint64_t key = seed >= 0 ? static_cast<std::uint64_t>(seed) : spec.run.seed;
-  const int nthreads = threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int nthreads =
+      threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const std::vector<int> recorded = recorded_steps(spec.run.steps, spec.outputs.interval);
 
   std::optional<EnsembleArrays> arrays;
@@ -215,9 +217,9 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
   py::dict out;
   py::dict variables;
   for (auto& a : arrays->arrays) {
-    variables[py::str(std::string(a.variable->name))] =
-        a.variable->dtype == schema::DType::Float32 ? a.f32.release_to_numpy()
-                                                    : a.f64.release_to_numpy();
+    variables[py::str(std::string(a.variable->name))] = a.variable->dtype == schema::DType::Float32
+                                                            ? a.f32.release_to_numpy()
+                                                            : a.f64.release_to_numpy();
   }
   out["variables"] = variables;
 

@@ -32,7 +32,8 @@ void raise_with_diagnostics(py::handle type, const InputError& e) {
   exc.attr("diagnostics") = list;
   exc.attr("file") = first && !first->file.empty() ? py::object(py::str(first->file)) : py::none();
   exc.attr("line") = first && first->line > 0 ? py::object(py::int_(first->line)) : py::none();
-  exc.attr("column") = first && first->column > 0 ? py::object(py::int_(first->column)) : py::none();
+  exc.attr("column") =
+      first && first->column > 0 ? py::object(py::int_(first->column)) : py::none();
   exc.attr("path") = first && !first->path.empty() ? py::object(py::str(first->path)) : py::none();
   exc.attr("message") = py::str(first ? first->message : std::string(e.what()));
   PyErr_SetObject(type.ptr(), exc.ptr());
@@ -62,16 +63,24 @@ void register_errors(py::module_& m) {
     if (!type) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(type);
   };
-  const py::object& input_error = input_error_type.call_once_and_store_result([&] {
-    return make_type("powershift.InputError",
-                     "Bad input: a scenario, option or file that cannot be used.", PyExc_ValueError);
-  }).get_stored();
-  const py::object& scenario_error = scenario_error_type.call_once_and_store_result([&] {
-    return make_type("powershift.ScenarioError",
-                     "A scenario with errors. `diagnostics` lists every problem; `file`, `line`, "
-                     "`column`, `path` and `message` describe the first error.",
-                     input_error.ptr());
-  }).get_stored();
+  const py::object& input_error =
+      input_error_type
+          .call_once_and_store_result([&] {
+            return make_type("powershift.InputError",
+                             "Bad input: a scenario, option or file that cannot be used.",
+                             PyExc_ValueError);
+          })
+          .get_stored();
+  const py::object& scenario_error =
+      scenario_error_type
+          .call_once_and_store_result([&] {
+            return make_type(
+                "powershift.ScenarioError",
+                "A scenario with errors. `diagnostics` lists every problem; `file`, `line`, "
+                "`column`, `path` and `message` describe the first error.",
+                input_error.ptr());
+          })
+          .get_stored();
   m.add_object("InputError", input_error);
   m.add_object("ScenarioError", scenario_error);
 

@@ -11,8 +11,8 @@
 
 #include "powershift/engine/schema.hpp"
 #include "powershift/model/metrics.hpp"
-#include "powershift/scenario/loader.hpp"
 #include "powershift/model/state.hpp"
+#include "powershift/scenario/loader.hpp"
 #include "register.hpp"
 #include "scenario_handle.hpp"
 
@@ -61,13 +61,13 @@ ScenarioPtr load_released(ScenarioSource source) {
   return ScenarioHandle::load(std::move(source));
 }
 
-
 }  // namespace
 
 void register_scenario(py::module_& m) {
-  m.def("scenario_dir", &scenario::scenario_dir,
-        "Directory of the bundled scenarios compiled into the engine (or $POWERSHIFT_SCENARIO_DIR); "
-        "it may not exist in an installed package.");
+  m.def(
+      "scenario_dir", &scenario::scenario_dir,
+      "Directory of the bundled scenarios compiled into the engine (or $POWERSHIFT_SCENARIO_DIR); "
+      "it may not exist in an installed package.");
 
   py::class_<ScenarioHandle, ScenarioPtr>(m, "Scenario",
                                           "A validated scenario and the World built from it.")
@@ -93,8 +93,7 @@ void register_scenario(py::module_& m) {
             return load_released(std::move(source));
           },
           py::arg("text"), py::arg("label") = "<string>", py::arg("base_dir") = "",
-          py::arg("overrides") = std::vector<OverrideTuple>{},
-          "Load a scenario from YAML text.")
+          py::arg("overrides") = std::vector<OverrideTuple>{}, "Load a scenario from YAML text.")
       .def(
           "with_overrides",
           [](const ScenarioHandle& self, const std::vector<OverrideTuple>& overrides) {
@@ -108,8 +107,9 @@ void register_scenario(py::module_& m) {
       .def_property_readonly("name", [](const ScenarioHandle& s) { return s.spec().name; })
       .def_property_readonly("description",
                              [](const ScenarioHandle& s) { return s.spec().description; })
-      .def_property_readonly("text", [](const ScenarioHandle& s) { return s.spec().source_text; },
-                             "The YAML as it runs (merged with extends and overrides).")
+      .def_property_readonly(
+          "text", [](const ScenarioHandle& s) { return s.spec().source_text; },
+          "The YAML as it runs (merged with extends and overrides).")
       .def_property_readonly("source_path",
                              [](const ScenarioHandle& s) { return s.spec().source_path; })
       .def_property_readonly("file", [](const ScenarioHandle& s) { return s.source.file; })
@@ -122,8 +122,9 @@ void register_scenario(py::module_& m) {
                                }
                                return out;
                              })
-      .def_property_readonly("hash", [](const ScenarioHandle& s) { return schema::scenario_hash(s.spec()); },
-                             "FNV-1a 64 of the text, as in the output's scenario_hash.")
+      .def_property_readonly(
+          "hash", [](const ScenarioHandle& s) { return schema::scenario_hash(s.spec()); },
+          "FNV-1a 64 of the text, as in the output's scenario_hash.")
       .def_property_readonly("warnings", [](const ScenarioHandle& s) { return s.warnings; })
       .def_property_readonly(
           "engine_warnings",
@@ -143,7 +144,8 @@ void register_scenario(py::module_& m) {
                              [](const ScenarioHandle& s) { return s.spec().run.replicates; })
       .def_property_readonly("interval",
                              [](const ScenarioHandle& s) { return s.spec().outputs.interval; })
-      .def_property_readonly("unit_size", [](const ScenarioHandle& s) { return s.spec().run.unit_size; })
+      .def_property_readonly("unit_size",
+                             [](const ScenarioHandle& s) { return s.spec().run.unit_size; })
       .def_property_readonly("regions",
                              [](const ScenarioHandle& s) {
                                std::vector<std::string> out;
@@ -188,15 +190,17 @@ void register_scenario(py::module_& m) {
                              })
       .def_property_readonly("region_population",
                              [](const ScenarioHandle& s) { return s.world->population; })
-      .def_property_readonly("region_value", [](const ScenarioHandle& s) { return s.world->value; },
-                             "Strategic value v_r as the engine computes it.")
-      .def_property_readonly("edges",
-                             [](const ScenarioHandle& s) {
-                               std::vector<std::tuple<int, int, double>> out;
-                               for (const auto& e : s.spec().edges) out.emplace_back(e.a, e.b, e.km);
-                               return out;
-                             },
-                             "(region a, region b, km; < 0: 1.3 x great circle) of each land edge.")
+      .def_property_readonly(
+          "region_value", [](const ScenarioHandle& s) { return s.world->value; },
+          "Strategic value v_r as the engine computes it.")
+      .def_property_readonly(
+          "edges",
+          [](const ScenarioHandle& s) {
+            std::vector<std::tuple<int, int, double>> out;
+            for (const auto& e : s.spec().edges) out.emplace_back(e.a, e.b, e.km);
+            return out;
+          },
+          "(region a, region b, km; < 0: 1.3 x great circle) of each land edge.")
       .def_property_readonly(
           "exits",
           [](const ScenarioHandle& s) {
@@ -205,25 +209,29 @@ void register_scenario(py::module_& m) {
             return out;
           },
           "(from region, to off-map region, capacity per day, mode) of each exit.")
-      .def_property_readonly("garrisons",
-                             [](const ScenarioHandle& s) {
-                               std::vector<std::pair<int, std::vector<int>>> out;
-                               for (const auto& g : s.spec().garrisons) out.emplace_back(g.actor, g.regions);
-                               return out;
-                             },
-                             "(actor, regions) of each garrison (bases held with or without a drawdown).")
-      .def_property_readonly("control0",
-                             [](const ScenarioHandle& s) {
-                               return std::make_tuple(s.world->control0, s.world->R, s.world->A);
-                             },
-                             "(values, R, A): initial control, region-major.")
-      .def_property_readonly("has_drawdown", [](const ScenarioHandle& s) { return s.spec().has_drawdown(); })
-      .def_property_readonly("withdrawing_actor",
-                             [](const ScenarioHandle& s) {
-                               const int a = withdrawing_actor(s.spec());
-                               return a >= 0 ? py::object(py::str(s.spec().actors[a].name)) : py::object(py::none());
-                             },
-                             "The actor of the first drawdown event, or None.");
+      .def_property_readonly(
+          "garrisons",
+          [](const ScenarioHandle& s) {
+            std::vector<std::pair<int, std::vector<int>>> out;
+            for (const auto& g : s.spec().garrisons) out.emplace_back(g.actor, g.regions);
+            return out;
+          },
+          "(actor, regions) of each garrison (bases held with or without a drawdown).")
+      .def_property_readonly(
+          "control0",
+          [](const ScenarioHandle& s) {
+            return std::make_tuple(s.world->control0, s.world->R, s.world->A);
+          },
+          "(values, R, A): initial control, region-major.")
+      .def_property_readonly("has_drawdown",
+                             [](const ScenarioHandle& s) { return s.spec().has_drawdown(); })
+      .def_property_readonly(
+          "withdrawing_actor",
+          [](const ScenarioHandle& s) {
+            const int a = withdrawing_actor(s.spec());
+            return a >= 0 ? py::object(py::str(s.spec().actors[a].name)) : py::object(py::none());
+          },
+          "The actor of the first drawdown event, or None.");
 }
 
 }  // namespace powershift::bindings

@@ -13,14 +13,20 @@ namespace powershift::bindings {
 
 namespace {
 
-std::string str(std::string_view v) { return std::string(v); }
+std::string str(std::string_view v) {
+  return std::string(v);
+}
 
 std::string group_name(schema::Group g) {
   switch (g) {
-    case schema::Group::Field: return "field";
-    case schema::Group::StepMetric: return "step_metric";
-    case schema::Group::Final: return "final";
-    case schema::Group::Counterfactual: return "counterfactual";
+    case schema::Group::Field:
+      return "field";
+    case schema::Group::StepMetric:
+      return "step_metric";
+    case schema::Group::Final:
+      return "final";
+    case schema::Group::Counterfactual:
+      return "counterfactual";
   }
   return "";
 }

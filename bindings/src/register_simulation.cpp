@@ -24,8 +24,8 @@
 
 #include "arrays.hpp"
 #include "powershift/engine/schema.hpp"
-#include "powershift/model/metrics.hpp"
 #include "powershift/engine/simulation.hpp"
+#include "powershift/model/metrics.hpp"
 #include "register.hpp"
 #include "scenario_handle.hpp"
 
@@ -117,7 +117,8 @@ class SimulationHandle {
         d[name] = m.*var.metric.scalar;
       }
     }
-    for (const auto& extra : schema::extra_metrics()) d[py::str(std::string(extra.name))] = m.*extra.scalar;
+    for (const auto& extra : schema::extra_metrics())
+      d[py::str(std::string(extra.name))] = m.*extra.scalar;
     return d;
   }
 
@@ -156,9 +157,11 @@ class SimulationHandle {
 
   void after_step() {
     // Region x actor views rely on these buffers never moving (docs/python.md).
-    if (sim_.state().control.data() != control_data_ || sim_.state().support.data() != support_data_) {
-      throw std::logic_error("powershift: the engine reallocated a region x actor field; views "
-                             "of it would dangle (a bug)");
+    if (sim_.state().control.data() != control_data_ ||
+        sim_.state().support.data() != support_data_) {
+      throw std::logic_error(
+          "powershift: the engine reallocated a region x actor field; views "
+          "of it would dangle (a bug)");
     }
     const Field now = forces_by_region(sim_.world(), sim_.state());
     std::copy_n(now.data(), now.size(), forces_.data());  // in place: forces views stay valid
@@ -179,20 +182,24 @@ class SimulationHandle {
 void register_simulation(py::module_& m) {
   using Handle = SimulationHandle;
   py::class_<Handle> cls(m, "Simulation", "One replicate of a scenario, stepped from Python.");
-  cls.def(py::init([](const ScenarioPtr& scenario, std::uint64_t seed, std::uint64_t replicate,
-                      int steps) { return std::make_unique<Handle>(scenario, seed, replicate, steps); }),
+  cls.def(py::init(
+              [](const ScenarioPtr& scenario, std::uint64_t seed, std::uint64_t replicate,
+                 int steps) { return std::make_unique<Handle>(scenario, seed, replicate, steps); }),
           py::arg("scenario"), py::arg("seed"), py::arg("replicate") = 0, py::arg("steps") = 0,
           "Random key (seed, replicate); steps > 0 overrides the scenario's horizon.")
       .def("step", &Handle::step, py::arg("n") = 1,
            "Advance n steps (not past the horizon); the GIL is released meanwhile.")
       .def("run", &Handle::run, "Run to the horizon; the GIL is released meanwhile.")
-      .def_property_readonly("control", [](py::object self) { return self.cast<Handle&>().control(self); },
-                             "C[r, a] (region x actor, float64): a live read-only view.")
-      .def_property_readonly("support", [](py::object self) { return self.cast<Handle&>().support(self); },
-                             "S[r, a] (region x actor, float64): a live read-only view.")
-      .def_property_readonly("forces", [](py::object self) { return self.cast<Handle&>().forces(self); },
-                             "Strength of the units present per region and actor (float64), "
-                             "updated after each step() or run(): a live read-only view.")
+      .def_property_readonly(
+          "control", [](py::object self) { return self.cast<Handle&>().control(self); },
+          "C[r, a] (region x actor, float64): a live read-only view.")
+      .def_property_readonly(
+          "support", [](py::object self) { return self.cast<Handle&>().support(self); },
+          "S[r, a] (region x actor, float64): a live read-only view.")
+      .def_property_readonly(
+          "forces", [](py::object self) { return self.cast<Handle&>().forces(self); },
+          "Strength of the units present per region and actor (float64), "
+          "updated after each step() or run(): a live read-only view.")
       .def("metrics", &Handle::metrics, "The metrics of the current state (copies).")
       .def_property_readonly("relations", &Handle::relations, "Rel[a, b], actor-major (a copy).")
       .def_property_readonly("step_count", &Handle::steps_done, "Steps completed.")
@@ -228,7 +235,8 @@ void register_simulation(py::module_& m) {
        "Days left on the current hop; <= 0: present in unit_region (float64).");
   // 0/1 bytes shown as bool; the Order enum (one byte) as uint8.
   unit("unit_alive", &Units::alive, "bool", "Whether each unit is alive (bool).");
-  unit("unit_order", &Units::order, "uint8", "Order of each unit: 0 free, 1 withdraw, 2 hold (uint8).");
+  unit("unit_order", &Units::order, "uint8",
+       "Order of each unit: 0 free, 1 withdraw, 2 hold (uint8).");
 }
 
 }  // namespace powershift::bindings

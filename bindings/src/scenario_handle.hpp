@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "powershift/model/error.hpp"
-#include "powershift/scenario/loader.hpp"
 #include "powershift/model/scenario_spec.hpp"
 #include "powershift/model/world.hpp"
+#include "powershift/scenario/loader.hpp"
 
 namespace powershift::bindings {
 
@@ -33,7 +33,8 @@ struct ScenarioHandle {
   static std::shared_ptr<ScenarioHandle> load(ScenarioSource source);
 };
 
-using ScenarioPtr = std::shared_ptr<ScenarioHandle>;  // never modified after load (pybind11 holders are non-const)
+using ScenarioPtr =
+    std::shared_ptr<ScenarioHandle>;  // never modified after load (pybind11 holders are non-const)
 
 // The spec with the run settings a front end may change (as `powershift run` does: --steps,
 // --replicates, --seed, --interval); values <= 0 (seed < 0) keep the scenario's.

@@ -1,33 +1,33 @@
 // The `powershift` command line (CLI11). A front end: it builds Worlds, runs ensembles and
 // attaches the HDF5 writer; no model logic lives here. Exit codes: 0 success, 1 runtime failure,
 // 2 bad input.
-#include <CLI/CLI.hpp>
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
-#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
 
 #include "cli_common.hpp"
-#include "sweep_cli.hpp"
 #include "powershift/engine/ensemble.hpp"
 #include "powershift/engine/schema.hpp"
-#include "powershift/sweep/run_job.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "powershift/model/error.hpp"
+#include "powershift/model/world.hpp"
 #include "powershift/output/hdf5_writer.hpp"
 #include "powershift/output/inspect.hpp"
 #include "powershift/scenario/language.hpp"
 #include "powershift/scenario/loader.hpp"
-#include "powershift/engine/simulation.hpp"
-#include "powershift/model/world.hpp"
+#include "powershift/sweep/run_job.hpp"
+#include "sweep_cli.hpp"
 
 namespace ps = powershift;
 using powershift::cli::g_stop;
@@ -86,7 +86,9 @@ std::string command_line(int argc, char** argv) {
   return out;
 }
 
-std::string default_output_name(const ps::ScenarioSpec& spec) { return spec.name + ".h5"; }
+std::string default_output_name(const ps::ScenarioSpec& spec) {
+  return spec.name + ".h5";
+}
 
 // The bundled scenario: $POWERSHIFT_SCENARIO_DIR, else the directory compiled in (the source
 // tree), else <exe dir>/../share/powershift/scenarios, where an installed command finds it
@@ -131,11 +133,12 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
   std::printf("\npowershift: %s, %d replicate%s, %d steps of %g day%s\n", spec.name.c_str(),
               s.replicates, s.replicates == 1 ? "" : "s", spec.run.steps, w.dt,
               w.dt == 1.0 ? "" : "s");
-  std::printf("\n%-16s %9s %9s %9s %10s %10s %10s\n", "actor", "pop-ctrl", "value-ctrl",
-              "pop@day0", "forces@0", "forces@end", "casualties");
+  std::printf("\n%-16s %9s %9s %9s %10s %10s %10s\n", "actor", "pop-ctrl", "value-ctrl", "pop@day0",
+              "forces@0", "forces@end", "casualties");
   for (int a = 0; a < w.A; ++a) {
     double pop0 = 0.0;
-    for (int r = 0; r < w.R; ++r) pop0 += w.pop_weight[r] * w.control0[static_cast<std::size_t>(r) * w.A + a];
+    for (int r = 0; r < w.R; ++r)
+      pop0 += w.pop_weight[r] * w.control0[static_cast<std::size_t>(r) * w.A + a];
     std::printf("%-16s %9.3f %9.3f %9.3f %10.0f %10.0f %10.0f\n", spec.actors[a].name.c_str(),
                 s.control_pop_final[a], s.control_value_final[a], pop0, s.forces_initial[a],
                 s.forces_final[a], s.casualties[a]);
@@ -145,7 +148,9 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
   for (const auto& a : spec.actors) actor_names.push_back(a.name);
   std::printf("\n%-14s %-16s %8s %8s", "region", "controller", "share", "vacuum");
   const bool attr = s.withdrawing_actor >= 0;
-  if (attr) std::printf("  %-34s", ("net gain from " + spec.actors[s.withdrawing_actor].name + "'s loss").c_str());
+  if (attr)
+    std::printf("  %-34s",
+                ("net gain from " + spec.actors[s.withdrawing_actor].name + "'s loss").c_str());
   if (s.has_counterfactual) std::printf("  %s", "counterfactual effect (largest)");
   std::printf("\n");
   for (int r = 0; r < w.R; ++r) {
@@ -162,7 +167,8 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
         os.precision(2);
         os << std::fixed << "lost " << s.attribution_lost_mean[r] << ":";
         for (int b = 0; b < w.A; ++b) {
-          if (s.attribution_net_mean(r, b) > 0.005) os << " " << spec.actors[b].name << " " << s.attribution_net_mean(r, b);
+          if (s.attribution_net_mean(r, b) > 0.005)
+            os << " " << spec.actors[b].name << " " << s.attribution_net_mean(r, b);
         }
         gains = os.str();
       }
@@ -174,8 +180,8 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
         if (std::abs(s.counterfactual_mean(r, a)) > std::abs(s.counterfactual_mean(r, bi))) bi = a;
       }
       if (std::abs(s.counterfactual_mean(r, bi)) > 0.005) {
-        std::printf("  %s %+.2f (sd %.2f)", spec.actors[bi].name.c_str(), s.counterfactual_mean(r, bi),
-                    s.counterfactual_sd(r, bi));
+        std::printf("  %s %+.2f (sd %.2f)", spec.actors[bi].name.c_str(),
+                    s.counterfactual_mean(r, bi), s.counterfactual_sd(r, bi));
       }
     }
     std::printf("\n");
@@ -212,7 +218,8 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
     ps::io::check_output_target(job.output);
   }
   const int threads = thread_count(opt.threads);
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
 
   auto world = std::make_shared<const ps::World>(spec);
   // From here on a signal means "stop at the next step boundary" (and checkpoint).
@@ -230,8 +237,8 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   arena.execute([&] { outcome = ps::run_job(world, job); });
   if (!outcome.complete) {
     if (!opt.checkpoint.empty()) {
-      std::cerr << "powershift: interrupted; checkpoint written to " << opt.checkpoint
-                << " (" << outcome.finished << " replicates finished, " << outcome.running
+      std::cerr << "powershift: interrupted; checkpoint written to " << opt.checkpoint << " ("
+                << outcome.finished << " replicates finished, " << outcome.running
                 << " in progress). Resume with the same command and --resume " << opt.checkpoint
                 << "\n";
     } else {
@@ -240,7 +247,8 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
     }
     return kExitCheckpointed;
   }
-  if (!opt.quiet) print_summary(*world, outcome.summary, opt.no_output ? std::string() : job.output.path);
+  if (!opt.quiet)
+    print_summary(*world, outcome.summary, opt.no_output ? std::string() : job.output.path);
   return kExitOk;
 }
 
@@ -273,7 +281,8 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
       for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
       status = kExitBadInput;
     } catch (const std::bad_alloc&) {
-      std::cerr << f << ": error: the scenario needs more memory than is available (sizes too large)\n";
+      std::cerr << f
+                << ": error: the scenario needs more memory than is available (sizes too large)\n";
       status = kExitBadInput;
     }
   }
@@ -287,52 +296,70 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(ps::schema::version()));
   RunOptions run;
-  const char* set_help = "Override a scenario value: PATH=VALUE, VALUE in YAML (e.g. actors.russia.budget=0, "
-                         "events[0].leave=[Hmeimim]); repeatable, applied in order after extends";
+  const char* set_help =
+      "Override a scenario value: PATH=VALUE, VALUE in YAML (e.g. actors.russia.budget=0, "
+      "events[0].leave=[Hmeimim]); repeatable, applied in order after extends";
   auto* run_cmd = app.add_subcommand("run", "Run a scenario (default: the bundled Syria drawdown)");
   run_cmd->add_option("scenario", run.scenario, "Scenario YAML file");
   run_cmd->add_option("-o,--output", run.output, "HDF5 output file (default: <scenario name>.h5)");
-  run_cmd->add_option("--seed", run.seed, "Random seed (overrides run.seed)")->check(CLI::NonNegativeNumber);
-  run_cmd->add_option("--replicates", run.replicates, "Replicates (overrides run.replicates)")->check(CLI::Range(1, 1000000));
-  run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 4096));
-  run_cmd->add_option("--steps", run.steps, "Steps to run (overrides run.steps)")->check(CLI::Range(1, 100000));
+  run_cmd->add_option("--seed", run.seed, "Random seed (overrides run.seed)")
+      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--replicates", run.replicates, "Replicates (overrides run.replicates)")
+      ->check(CLI::Range(1, 1000000));
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 4096));
+  run_cmd->add_option("--steps", run.steps, "Steps to run (overrides run.steps)")
+      ->check(CLI::Range(1, 100000));
   run_cmd->add_flag("--counterfactual", run.counterfactual,
-                    "Also run each replicate without the drawdown on the same random keys and record the paired effect");
+                    "Also run each replicate without the drawdown on the same random keys and "
+                    "record the paired effect");
   run_cmd->add_flag("--force", run.force, "Replace an existing output file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print nothing but errors");
   run_cmd->add_flag("--no-output", run.no_output, "Write no HDF5 file (summary only)");
-  run_cmd->add_option("--set", run.sets, set_help)->allow_extra_args(false)->type_name("PATH=VALUE");
+  run_cmd->add_option("--set", run.sets, set_help)
+      ->allow_extra_args(false)
+      ->type_name("PATH=VALUE");
   run_cmd->add_option("--checkpoint", run.checkpoint,
                       "Checkpoint file: written when SIGTERM, SIGUSR1 or SIGINT stops the run "
                       "(exit 75), and periodically with --checkpoint-every");
-  run_cmd->add_option("--checkpoint-every", run.checkpoint_every,
-                      "Snapshot running replicates every N steps into the checkpoint")
+  run_cmd
+      ->add_option("--checkpoint-every", run.checkpoint_every,
+                   "Snapshot running replicates every N steps into the checkpoint")
       ->check(CLI::Range(1, 100000));
   run_cmd->add_option("--resume", run.resume, "Continue an interrupted run from its checkpoint");
-  run_cmd->add_option("--fields", run.fields,
-                      "Region x actor fields to record per step (default: control,support,power,forces)")
+  run_cmd
+      ->add_option(
+          "--fields", run.fields,
+          "Region x actor fields to record per step (default: control,support,power,forces)")
       ->delimiter(',')
       ->check(CLI::IsMember(ps::schema::field_names()));
-  run_cmd->add_flag("--summary-only", run.summary_only,
-                    "Record no region x actor fields: per-step metrics, final tables and events only");
-  run_cmd->add_option("--interval", run.interval, "Record every N steps (overrides outputs.interval)")
+  run_cmd->add_flag(
+      "--summary-only", run.summary_only,
+      "Record no region x actor fields: per-step metrics, final tables and events only");
+  run_cmd
+      ->add_option("--interval", run.interval, "Record every N steps (overrides outputs.interval)")
       ->check(CLI::Range(1, 100000));
   run_cmd->add_option("--deflate", run.deflate, "Deflate level of the output (0: none; default 1)")
       ->check(CLI::Range(0, 9));
 
   std::vector<std::string> inspect_files;
-  auto* inspect_cmd = app.add_subcommand("inspect", "Describe output files: dimensions, provenance, final control");
+  auto* inspect_cmd =
+      app.add_subcommand("inspect", "Describe output files: dimensions, provenance, final control");
   inspect_cmd->add_option("files", inspect_files, "HDF5 output files")->required();
 
   std::vector<std::string> validate_files;
-  auto* validate_cmd = app.add_subcommand("validate", "Check scenario files and report every problem");
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check scenario files and report every problem");
   validate_cmd->add_option("scenarios", validate_files, "Scenario YAML files")->required();
   std::vector<std::string> validate_sets;
-  validate_cmd->add_option("--set", validate_sets, set_help)->allow_extra_args(false)->type_name("PATH=VALUE");
+  validate_cmd->add_option("--set", validate_sets, set_help)
+      ->allow_extra_args(false)
+      ->type_name("PATH=VALUE");
 
   ps::cli::SweepCli sweep_cli(app);
 
-  auto* schema_cmd = app.add_subcommand("schema", "Print the JSON Schema (draft 2020-12) of the scenario language");
+  auto* schema_cmd = app.add_subcommand(
+      "schema", "Print the JSON Schema (draft 2020-12) of the scenario language");
 
   try {
     app.parse(argc, argv);

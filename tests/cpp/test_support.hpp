@@ -1,6 +1,6 @@
 #pragma once
-// Builders of small scenarios for the model and engine tests (model headers only), written directly as ScenarioSpec so each test
-// states every number it depends on.
+// Builders of small scenarios for the model and engine tests (model headers only), written directly
+// as ScenarioSpec so each test states every number it depends on.
 #include <memory>
 #include <string>
 #include <vector>

@@ -36,7 +36,8 @@ class NoEvents : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
   void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
   void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {}
   void OnSequenceEnd() override {}
@@ -74,8 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const auto loaded = powershift::scenario::load_string(text, "fuzz.yaml");
     // An accepted scenario must satisfy what the loader promises the engine.
-    if (loaded.spec.regions.empty() || loaded.spec.actors.empty() || loaded.spec.unit_types.empty()) {
-      std::fprintf(stderr, "fuzz_loader: accepted a scenario without regions, actors or unit types\n");
+    if (loaded.spec.regions.empty() || loaded.spec.actors.empty() ||
+        loaded.spec.unit_types.empty()) {
+      std::fprintf(stderr,
+                   "fuzz_loader: accepted a scenario without regions, actors or unit types\n");
       std::abort();
     }
   } catch (const powershift::ScenarioError& e) {

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   powershift::sweep::SweepLimits limits;
   limits.max_members = 20000;  // keep each input's work small; the limit itself is what is tested
   try {
-    const auto spec = powershift::sweep::load_sweep_spec_text(text, "fuzz.yaml", POWERSHIFT_SWEEP_DIR, limits);
+    const auto spec =
+        powershift::sweep::load_sweep_spec_text(text, "fuzz.yaml", POWERSHIFT_SWEEP_DIR, limits);
     const auto members = powershift::sweep::expand(spec, limits);
     if (static_cast<long long>(members.size()) != powershift::sweep::member_count(spec, limits)) {
       std::fprintf(stderr, "fuzz_sweep_spec: expand and member_count disagree\n");
@@ -32,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "fuzz_sweep_spec: exception other than InputError escaped: %s\n", e.what());
+    std::fprintf(stderr, "fuzz_sweep_spec: exception other than InputError escaped: %s\n",
+                 e.what());
     std::abort();
   } catch (...) {
     std::fprintf(stderr, "fuzz_sweep_spec: non-standard exception escaped\n");

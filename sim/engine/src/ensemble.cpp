@@ -43,7 +43,8 @@ bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
   std::vector<std::uint8_t> skip(static_cast<std::size_t>(n), 0);
   for (int r : options.skip) skip.at(static_cast<std::size_t>(r)) = 1;
   std::vector<const ReplicateSnapshot*> resume(static_cast<std::size_t>(n), nullptr);
-  for (const auto& snap : options.resume) resume.at(static_cast<std::size_t>(snap.replicate)) = &snap;
+  for (const auto& snap : options.resume)
+    resume.at(static_cast<std::size_t>(snap.replicate)) = &snap;
 
   WorldPtr counterfactual;
   if (options.counterfactual) {
@@ -52,7 +53,9 @@ bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
   std::mutex sink_mutex;
   int done = static_cast<int>(options.skip.size());
   std::atomic<bool> interrupted{false};
-  auto stop_requested = [&] { return options.stop && options.stop->load(std::memory_order_relaxed); };
+  auto stop_requested = [&] {
+    return options.stop && options.stop->load(std::memory_order_relaxed);
+  };
 
   tbb::parallel_for(0, n, [&](int i) {
     const int rep = order[i];

@@ -11,29 +11,40 @@ namespace powershift::schema {
 std::size_t dtype_size(DType type) {
   switch (type) {
     case DType::Float32:
-    case DType::Int32: return 4;
-    case DType::Float64: return 8;
-    case DType::String: return 0;
+    case DType::Int32:
+      return 4;
+    case DType::Float64:
+      return 8;
+    case DType::String:
+      return 0;
   }
   return 0;
 }
 
 std::string_view dtype_name(DType type) {
   switch (type) {
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::Int32: return "int32";
-    case DType::String: return "str";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
+    case DType::Int32:
+      return "int32";
+    case DType::String:
+      return "str";
   }
   return "";
 }
 
 std::string_view dim_name(Dim dim) {
   switch (dim) {
-    case Dim::Replicate: return "replicate";
-    case Dim::Time: return "time";
-    case Dim::Region: return "region";
-    case Dim::Actor: return "actor";
+    case Dim::Replicate:
+      return "replicate";
+    case Dim::Time:
+      return "time";
+    case Dim::Region:
+      return "region";
+    case Dim::Actor:
+      return "actor";
   }
   return "";
 }
@@ -70,8 +81,12 @@ constexpr Dim kTime = Dim::Time;
 constexpr Dim kRegion = Dim::Region;
 constexpr Dim kActor = Dim::Actor;
 
-Values field_values(const Field& f) { return {f.data(), static_cast<std::size_t>(f.size())}; }
-Values vector_values(const std::vector<double>& v) { return {v.data(), v.size()}; }
+Values field_values(const Field& f) {
+  return {f.data(), static_cast<std::size_t>(f.size())};
+}
+Values vector_values(const std::vector<double>& v) {
+  return {v.data(), v.size()};
+}
 
 Variable field(std::string_view name, std::string_view units, std::string_view long_name,
                std::vector<float> Trajectory::*member, const Field& (*record)(const RecordView&)) {
@@ -150,21 +165,21 @@ const std::vector<Variable>& variables() {
         field("forces", "strength", "strength of units present", &T::forces,
               [](const RecordView& r) -> const Field& { return r.forces; }),
         sweep_default(1, per_actor("control_share_pop", "1", "population-weighted control share",
-                                &T::control_pop, &M::control_pop)),
+                                   &T::control_pop, &M::control_pop)),
         per_actor("control_share_value", "1", "value-weighted control share", &T::control_value,
                   &M::control_value),
-        sweep_default(3, per_actor("forces_total", "strength",
-                                "strength alive, in theatre or in transit", &T::forces_actor,
-                                &M::forces)),
+        sweep_default(
+            3, per_actor("forces_total", "strength", "strength alive, in theatre or in transit",
+                         &T::forces_actor, &M::forces)),
         sweep_default(4, per_actor("casualties", "strength", "cumulative combat losses",
-                                &T::casualties, &M::casualties)),
+                                   &T::casualties, &M::casualties)),
         per_actor("withdrawn", "strength", "cumulative strength withdrawn through exits",
                   &T::withdrawn, &M::withdrawn),
         per_actor("exit_queue", "strength", "withdrawing strength waiting at an exit",
                   &T::exit_queue, &M::exit_queue),
         per_actor("budget", "budget units", "actor budget", &T::budget, &M::budget),
         sweep_default(2, per_step("vacuum_share", "1", "population-weighted vacuum share",
-                               &T::vacuum_pop, &M::vacuum_pop)),
+                                  &T::vacuum_pop, &M::vacuum_pop)),
         per_step("hhi", "1", "Herfindahl index of controlled population", &T::hhi, &M::hhi),
         per_step("effective_actors", "1", "effective number of actors (1/HHI)",
                  &T::effective_actors, &M::effective_actors),
@@ -178,13 +193,15 @@ const std::vector<Variable>& variables() {
     vacuum_days.f64 = &T::vacuum_days;
     vacuum_days.sweep_default = 6;
     v.push_back(vacuum_days);
-    v.push_back(sweep_default(5, final_value(
-        "attribution_net", {kRep, kRegion, kActor}, "1",
-        "net vacuum attribution A[r,b]: control the withdrawing actor lost, gained by b",
-        Group::Final, [](const ReplicateFinals& f) { return field_values(f.attribution.gained); })));
-    v.push_back(final_value("attribution_lost", {kRep, kRegion}, "1",
-                            "control the withdrawing actor lost, L_r", Group::Final,
-                            [](const ReplicateFinals& f) { return vector_values(f.attribution.lost); }));
+    v.push_back(sweep_default(
+        5, final_value(
+               "attribution_net", {kRep, kRegion, kActor}, "1",
+               "net vacuum attribution A[r,b]: control the withdrawing actor lost, gained by b",
+               Group::Final,
+               [](const ReplicateFinals& f) { return field_values(f.attribution.gained); })));
+    v.push_back(final_value(
+        "attribution_lost", {kRep, kRegion}, "1", "control the withdrawing actor lost, L_r",
+        Group::Final, [](const ReplicateFinals& f) { return vector_values(f.attribution.lost); }));
     v.push_back(final_value(
         "attribution_unfilled", {kRep, kRegion}, "1", "part of L_r still vacuum", Group::Final,
         [](const ReplicateFinals& f) { return vector_values(f.attribution.unfilled); }));
@@ -230,7 +247,8 @@ const std::vector<std::string>& mergeable_variables() {
 }
 
 const std::vector<ExtraMetric>& extra_metrics() {
-  static const std::vector<ExtraMetric> table = {{"vacuum_share_value", &StepMetrics::vacuum_value}};
+  static const std::vector<ExtraMetric> table = {
+      {"vacuum_share_value", &StepMetrics::vacuum_value}};
   return table;
 }
 
@@ -278,7 +296,8 @@ const std::vector<AuxCoordinate>& aux_coordinates() {
       {"actor_kind", kActor, DType::String, "", "actor kind (state or non_state)",
        [](const World& w, const std::vector<int>& /*steps*/) {
          AuxValues v;
-         for (const auto& a : w.spec().actors) v.str.emplace_back(a.is_state ? "state" : "non_state");
+         for (const auto& a : w.spec().actors)
+           v.str.emplace_back(a.is_state ? "state" : "non_state");
          return v;
        }},
   };
@@ -328,8 +347,9 @@ const std::vector<std::string>& default_sweep_outputs() {
     for (const auto& v : variables()) {
       if (v.sweep_default > 0) chosen.push_back(&v);
     }
-    std::sort(chosen.begin(), chosen.end(),
-              [](const Variable* a, const Variable* b) { return a->sweep_default < b->sweep_default; });
+    std::sort(chosen.begin(), chosen.end(), [](const Variable* a, const Variable* b) {
+      return a->sweep_default < b->sweep_default;
+    });
     std::vector<std::string> out;
     for (const auto* v : chosen) out.emplace_back(v->name);
     return out;
@@ -352,8 +372,12 @@ std::string scenario_hash(const ScenarioSpec& spec) {
   return buf;
 }
 
-std::string_view version() { return kVersion; }
-std::string_view build_id() { return kBuild; }
+std::string_view version() {
+  return kVersion;
+}
+std::string_view build_id() {
+  return kBuild;
+}
 
 Holder region_holder(const double* shares, int actors) {
   Holder h;
@@ -369,10 +393,12 @@ Holder region_holder(const double* shares, int actors) {
 
 std::string holder_label(const Holder& holder, const std::vector<std::string>& actor_names) {
   switch (holder.status) {
-    case Holder::Status::Controls: return actor_names.at(static_cast<std::size_t>(holder.actor));
+    case Holder::Status::Controls:
+      return actor_names.at(static_cast<std::size_t>(holder.actor));
     case Holder::Status::Contested:
       return "(contested: " + actor_names.at(static_cast<std::size_t>(holder.actor)) + ")";
-    case Holder::Status::None: return "(none)";
+    case Holder::Status::None:
+      return "(none)";
   }
   return "";
 }

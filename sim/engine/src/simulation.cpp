@@ -12,7 +12,9 @@ Simulation::Simulation(WorldPtr world, std::uint64_t seed, std::uint64_t replica
       ctx_(*world_, seed, replicate),
       horizon_(world_->spec().run.steps) {}
 
-void Simulation::add_observer(Observer* observer) { observers_.push_back(observer); }
+void Simulation::add_observer(Observer* observer) {
+  observers_.push_back(observer);
+}
 
 void Simulation::restore(State state) {
   state_ = std::move(state);

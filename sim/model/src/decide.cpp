@@ -19,9 +19,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Per-region contest terms shared by every actor's valuation this step.
 struct ContestTerms {
   int coalitions = 0;
-  std::vector<double> q;       // R x coalitions: sum of g H over members
-  std::vector<double> q_pow;   // its power gamma
-  std::vector<double> den;     // R: sum over coalitions of Q^gamma + (theta p)^gamma
+  std::vector<double> q;      // R x coalitions: sum of g H over members
+  std::vector<double> q_pow;  // its power gamma
+  std::vector<double> den;    // R: sum over coalitions of Q^gamma + (theta p)^gamma
 };
 
 ContestTerms contest_terms(const World& w, const State& s, const StepContext& ctx) {
@@ -155,8 +155,8 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
     allowed[r] = !w.offmap[r] && !s.leave_mask[static_cast<std::size_t>(a) * R + r];
     const double tot = ctx.friendly(r, a) + ctx.hostile(r, a);
     const double hostile_share = ctx.hostile(r, a) / std::max(tot, 1e-9);
-    weight[r] = w.salience_of(a, r) * w.value[r] *
-                (1.0 - w.risk_aversion[a] * dp.k_risk * hostile_share);
+    weight[r] =
+        w.salience_of(a, r) * w.value[r] * (1.0 - w.risk_aversion[a] * dp.k_risk * hostile_share);
   }
   // Valuations are divided by the actor's best marginal gain: dimensionless, so beta has a scale.
   double norm = 1e-12;
@@ -165,13 +165,13 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
   }
   const double noise_scale = 1.0 / (w.rationality[a] * dp.beta_scale);
   for (int r = 0; r < R; ++r) {
-    const double cost = w.cost_sensitivity[a] * dp.k_cost *
-                        (1.0 + w.dist_home[static_cast<std::size_t>(a) * R + r] /
-                                   w.params().economy.d_ref);
-    base[r] = -cost / norm +
-              noise_scale * ctx.rng.gumbel(static_cast<std::uint64_t>(ctx.t), RngPhase::DecideNoise,
-                                           static_cast<std::uint64_t>(a),
-                                           static_cast<std::uint64_t>(r));
+    const double cost =
+        w.cost_sensitivity[a] * dp.k_cost *
+        (1.0 + w.dist_home[static_cast<std::size_t>(a) * R + r] / w.params().economy.d_ref);
+    base[r] = -cost / norm + noise_scale * ctx.rng.gumbel(static_cast<std::uint64_t>(ctx.t),
+                                                          RngPhase::DecideNoise,
+                                                          static_cast<std::uint64_t>(a),
+                                                          static_cast<std::uint64_t>(r));
   }
   std::vector<double> up(R), down(R);
   auto value_at = [&](int r) {

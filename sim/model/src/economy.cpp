@@ -58,9 +58,8 @@ void economy_phase(const World& w, State& s, StepContext& /*ctx*/) {
     // Below the starting budget with a flow deficit: demobilise in proportion to the deficit;
     // fast when the budget is dry.
     const double deficit = std::max(upkeep[a] - income[a], 0.0);
-    double r_demob = s.budget[a] < s.budget0[a]
-                         ? ep.demob_rate * dt * deficit / std::max(upkeep[a], 1e-9)
-                         : 0.0;
+    double r_demob =
+        s.budget[a] < s.budget0[a] ? ep.demob_rate * dt * deficit / std::max(upkeep[a], 1e-9) : 0.0;
     if (s.budget[a] < 0.0) r_demob *= 10.0;
     rate[a] = std::min(1.0, r_demob);
   }

@@ -96,9 +96,9 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       for (int j = 0; j < n; ++j) {
         const int a = sc.players[j];
         if (!fights(b, a)) continue;
-        sc.contrib[static_cast<std::size_t>(i) * n + j] = cp.intensity * cp.alpha * dt * sc.fire[b] *
-                                                          sc.exposed[a] / targets * sc.factor[b] *
-                                                          sc.factor[a];
+        sc.contrib[static_cast<std::size_t>(i) * n + j] = cp.intensity * cp.alpha * dt *
+                                                          sc.fire[b] * sc.exposed[a] / targets *
+                                                          sc.factor[b] * sc.factor[a];
       }
     }
     sc.incoming.assign(A, 0.0);
@@ -110,11 +110,11 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       sc.received[j] = in;
       if (in <= 0.0) continue;
       // Multiplicative log-normal noise with mean 1.
-      const double z = cp.noise > 0.0
-                           ? ctx.rng.normal(static_cast<std::uint64_t>(ctx.t), RngPhase::EngageNoise,
-                                            static_cast<std::uint64_t>(r),
-                                            static_cast<std::uint64_t>(a))
-                           : 0.0;
+      const double z =
+          cp.noise > 0.0
+              ? ctx.rng.normal(static_cast<std::uint64_t>(ctx.t), RngPhase::EngageNoise,
+                               static_cast<std::uint64_t>(r), static_cast<std::uint64_t>(a))
+              : 0.0;
       sc.incoming[a] = in * std::exp(cp.noise * z - 0.5 * cp.noise * cp.noise);
     }
     // Losses spread over units by strength; terrain divides the defender's losses.
@@ -124,9 +124,8 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       if (!U.alive[u] || sc.incoming[a] <= 0.0) continue;
       const double x = sc.exposed[a];
       const double law = w.linear_law[U.type[u]] ? x / cp.s_ref : 1.0;
-      const double loss = std::min(sc.incoming[a] * U.strength[u] / x * law /
-                                       terrain_factor(w, s, r, a),
-                                   U.strength[u]);
+      const double loss = std::min(
+          sc.incoming[a] * U.strength[u] / x * law / terrain_factor(w, s, r, a), U.strength[u]);
       U.strength[u] -= loss;
       ctx.losses(r, a) += loss;
     }

@@ -1,9 +1,10 @@
 // Metrics (docs/model.md §Metrics): what a step measures, the notable events it logs and the
 // net vacuum attribution of a finished run.
+#include "powershift/model/metrics.hpp"
+
 #include <algorithm>
 #include <cmath>
 
-#include "powershift/model/metrics.hpp"
 #include "powershift/model/phases.hpp"
 
 namespace powershift {
@@ -44,7 +45,8 @@ StepMetrics compute_metrics(const World& w, const State& s) {
     if (!U.alive[u]) continue;
     const int a = U.actor[u];
     m.forces[a] += U.strength[u];
-    if (U.order[u] == Order::Withdraw && U.eta[u] <= 0.0 && w.exit_of(a, U.region[u]) == U.region[u]) {
+    if (U.order[u] == Order::Withdraw && U.eta[u] <= 0.0 &&
+        w.exit_of(a, U.region[u]) == U.region[u]) {
       m.exit_queue[a] += U.strength[u];
     }
   }
@@ -108,8 +110,10 @@ void detect_events(const World& w, State& s, const StepContext& ctx,
     int firer = -1;
     for (int a = 0; a < w.A; ++a) {
       total += ctx.losses(r, a);
-      if (ctx.losses(r, a) > 0.0 && (loser < 0 || ctx.losses(r, a) > ctx.losses(r, loser))) loser = a;
-      if (ctx.inflicted(r, a) > 0.0 && (firer < 0 || ctx.inflicted(r, a) > ctx.inflicted(r, firer))) firer = a;
+      if (ctx.losses(r, a) > 0.0 && (loser < 0 || ctx.losses(r, a) > ctx.losses(r, loser)))
+        loser = a;
+      if (ctx.inflicted(r, a) > 0.0 && (firer < 0 || ctx.inflicted(r, a) > ctx.inflicted(r, firer)))
+        firer = a;
     }
     if (total >= min_losses && total > 0.0) {
       out.push_back({t, EventKind::Engagement, r, loser, firer, total});

@@ -50,7 +50,8 @@ void update_coalitions(const World& w, State& s) {
     for (int b = 0; b < A; ++b) {
       const double rel = s.relations[static_cast<std::size_t>(a) * A + b];
       const double aggr = std::max(w.aggressiveness[a], w.aggressiveness[b]);
-      s.fights[static_cast<std::size_t>(a) * A + b] = (a != b && -rel * aggr > combat.fight_threshold);
+      s.fights[static_cast<std::size_t>(a) * A + b] =
+          (a != b && -rel * aggr > combat.fight_threshold);
     }
   }
 }

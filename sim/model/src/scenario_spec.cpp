@@ -8,9 +8,10 @@ namespace powershift {
 
 ScenarioSpec ScenarioSpec::without_drawdowns() const {
   ScenarioSpec copy = *this;
-  copy.events.erase(std::remove_if(copy.events.begin(), copy.events.end(),
-                                   [](const EventSpec& e) { return e.type == EventType::Drawdown; }),
-                    copy.events.end());
+  copy.events.erase(
+      std::remove_if(copy.events.begin(), copy.events.end(),
+                     [](const EventSpec& e) { return e.type == EventType::Drawdown; }),
+      copy.events.end());
   return copy;
 }
 

@@ -123,11 +123,10 @@ State State::initial(const World& w) {
     for (int r = 0; r < R; ++r) target_value += t0(r, a) * w.value[r];
     const double net_need = std::max(s.upkeep0[a] - s.sponsor_in[a] + s.sponsor_out[a], 0.0);
     s.territory_rate[a] =
-        w.is_state[a] ? 0.0
-                      : std::min(base_rate, ep.territory_fraction * net_need /
-                                                std::max(target_value, 1e-9));
-    const double income0 =
-        spec.actors[a].income >= 0 ? spec.actors[a].income : s.upkeep0[a];
+        w.is_state[a]
+            ? 0.0
+            : std::min(base_rate, ep.territory_fraction * net_need / std::max(target_value, 1e-9));
+    const double income0 = spec.actors[a].income >= 0 ? spec.actors[a].income : s.upkeep0[a];
     s.external_income[a] =
         income0 - (s.territory_rate[a] * target_value + s.sponsor_in[a] - s.sponsor_out[a]);
   }
@@ -166,15 +165,18 @@ std::vector<ScenarioWarning> engine_warnings(const World& w, double tolerance) {
     if (e.type != EventType::Drawdown && e.type != EventType::ExternalDemand) continue;
     for (const auto& f : spec.actors[e.actor].forces) {
       if (w.exit_of(e.actor, f.region) < 0) {
-        out.push_back({"events[" + std::to_string(i) + "]",
-                       "units of '" + spec.actors[e.actor].name + "' in '" +
-                           spec.regions[f.region].name + "' cannot reach any exit; they will wait"});
+        out.push_back(
+            {"events[" + std::to_string(i) + "]", "units of '" + spec.actors[e.actor].name +
+                                                      "' in '" + spec.regions[f.region].name +
+                                                      "' cannot reach any exit; they will wait"});
       }
     }
   }
   return out;
 }
 
-void rebuild_derived(const World& w, State& s) { update_coalitions(w, s); }
+void rebuild_derived(const World& w, State& s) {
+  update_coalitions(w, s);
+}
 
 }  // namespace powershift

@@ -1,3 +1,5 @@
+#include "powershift/mpi/dispatch.hpp"
+
 #include <mpi.h>
 #include <tbb/task_arena.h>
 
@@ -7,8 +9,6 @@
 #include <deque>
 #include <exception>
 #include <thread>
-
-#include "powershift/mpi/dispatch.hpp"
 
 namespace powershift::sweep::mpi {
 namespace {

@@ -49,13 +49,22 @@ void write_state(hid_t g, const State& s) {
   write(g, "coalition", s.coalition);
   write(g, "fights", s.fights);
   const std::pair<const char*, const std::vector<double>*> vectors[] = {
-      {"budget", &s.budget}, {"budget0", &s.budget0}, {"upkeep0", &s.upkeep0},
-      {"territory_rate", &s.territory_rate}, {"external_income", &s.external_income},
-      {"sponsor_in", &s.sponsor_in}, {"sponsor_out", &s.sponsor_out},
-      {"income_factor", &s.income_factor}, {"casualties", &s.casualties},
-      {"withdrawn", &s.withdrawn}, {"demobilised", &s.demobilised}, {"recruited", &s.recruited},
-      {"disbanded", &s.disbanded}, {"spent_elsewhere", &s.spent_elsewhere},
-      {"initial_strength", &s.initial_strength}, {"vacuum_days", &s.vacuum_days}};
+      {"budget", &s.budget},
+      {"budget0", &s.budget0},
+      {"upkeep0", &s.upkeep0},
+      {"territory_rate", &s.territory_rate},
+      {"external_income", &s.external_income},
+      {"sponsor_in", &s.sponsor_in},
+      {"sponsor_out", &s.sponsor_out},
+      {"income_factor", &s.income_factor},
+      {"casualties", &s.casualties},
+      {"withdrawn", &s.withdrawn},
+      {"demobilised", &s.demobilised},
+      {"recruited", &s.recruited},
+      {"disbanded", &s.disbanded},
+      {"spent_elsewhere", &s.spent_elsewhere},
+      {"initial_strength", &s.initial_strength},
+      {"vacuum_days", &s.vacuum_days}};
   for (const auto& [name, v] : vectors) write(g, name, *v);
   write(g, "leave_mask", s.leave_mask);
   write(g, "controller", s.controller);
@@ -71,8 +80,8 @@ void write_state(hid_t g, const State& s) {
   write(g, "drawdown_base", base);
   write(g, "drawdown_withdrawn", out);
   const auto& m = s.move_stats;
-  const std::vector<std::int64_t> stats = {m.moves, m.moves_after_30, m.reversals_within_3,
-                                           m.reversals, m.breaks_retreat, m.breaks_disband,
+  const std::vector<std::int64_t> stats = {m.moves,        m.moves_after_30, m.reversals_within_3,
+                                           m.reversals,    m.breaks_retreat, m.breaks_disband,
                                            m.breaks_defect};
   write(g, "move_stats", stats);
   numeric_attribute<double>(g, "unit_days_after_30", m.unit_days_after_30);
@@ -106,9 +115,8 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   u.alive = read<std::uint8_t>(g, "unit_alive", n);
   for (long long i = 0; i < n; ++i) {
     const auto k = static_cast<std::size_t>(i);
-    if (u.actor[k] < 0 || u.actor[k] >= A || u.type[k] < 0 || u.type[k] >= w.K ||
-        u.region[k] < 0 || u.region[k] >= R || u.hop[k] < 0 || u.hop[k] >= R || u.dest[k] < 0 ||
-        u.dest[k] >= R) {
+    if (u.actor[k] < 0 || u.actor[k] >= A || u.type[k] < 0 || u.type[k] >= w.K || u.region[k] < 0 ||
+        u.region[k] >= R || u.hop[k] < 0 || u.hop[k] >= R || u.dest[k] < 0 || u.dest[k] >= R) {
       throw InputError("checkpoint holds a unit with an out-of-range index");
     }
   }
@@ -121,12 +129,20 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   s.coalition = read<std::int32_t>(g, "coalition", A);
   s.fights = read<std::uint8_t>(g, "fights", static_cast<long long>(A) * A);
   std::pair<const char*, std::vector<double>*> vectors[] = {
-      {"budget", &s.budget}, {"budget0", &s.budget0}, {"upkeep0", &s.upkeep0},
-      {"territory_rate", &s.territory_rate}, {"external_income", &s.external_income},
-      {"sponsor_in", &s.sponsor_in}, {"sponsor_out", &s.sponsor_out},
-      {"income_factor", &s.income_factor}, {"casualties", &s.casualties},
-      {"withdrawn", &s.withdrawn}, {"demobilised", &s.demobilised}, {"recruited", &s.recruited},
-      {"disbanded", &s.disbanded}, {"spent_elsewhere", &s.spent_elsewhere},
+      {"budget", &s.budget},
+      {"budget0", &s.budget0},
+      {"upkeep0", &s.upkeep0},
+      {"territory_rate", &s.territory_rate},
+      {"external_income", &s.external_income},
+      {"sponsor_in", &s.sponsor_in},
+      {"sponsor_out", &s.sponsor_out},
+      {"income_factor", &s.income_factor},
+      {"casualties", &s.casualties},
+      {"withdrawn", &s.withdrawn},
+      {"demobilised", &s.demobilised},
+      {"recruited", &s.recruited},
+      {"disbanded", &s.disbanded},
+      {"spent_elsewhere", &s.spent_elsewhere},
       {"initial_strength", &s.initial_strength}};
   for (auto& [name, v] : vectors) *v = read<double>(g, name, A);
   s.vacuum_days = read<double>(g, "vacuum_days", R);
@@ -236,13 +252,13 @@ Trajectory read_trajectory(hid_t g, const World& w) {
 
 }  // namespace
 
-
 void write_checkpoint(const std::string& path, const World& world, const CheckpointData& data) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   const fs::path target(path);
   const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   const std::string temp =
-      (dir / ("." + target.filename().string() + ".writing." + std::to_string(::getpid()))).string();
+      (dir / ("." + target.filename().string() + ".writing." + std::to_string(::getpid())))
+          .string();
   {
     const hid_t f = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (f < 0) throw OutputError("cannot create checkpoint " + temp);
@@ -295,7 +311,8 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw InputError(path + ": no such checkpoint file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path + ": not a checkpoint (not an HDF5 file)");
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw InputError(path + ": not a checkpoint (not an HDF5 file)");
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) throw InputError(path + ": cannot open the checkpoint (truncated or corrupt?)");
   Handle file(f, H5Fclose);
@@ -313,7 +330,8 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
     d.steps = read_numeric_attribute<std::int32_t>(root, "steps");
     d.counterfactual = read_numeric_attribute<std::int32_t>(root, "counterfactual") != 0;
     if (d.version != std::string(schema::version())) {
-      throw InputError("it was written by powershift " + d.version + ", this is " + std::string(schema::version()));
+      throw InputError("it was written by powershift " + d.version + ", this is " +
+                       std::string(schema::version()));
     }
     if (d.scenario_hash != schema::scenario_hash(world.spec())) {
       throw InputError("it belongs to another scenario (scenario hash " + d.scenario_hash +
@@ -326,7 +344,8 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       check(H5Gget_info(g, &info), "list group");
       for (hsize_t i = 0; i < info.nlinks; ++i) {
         char name[64];
-        if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT) < 0) {
+        if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                               H5P_DEFAULT) < 0) {
           throw InputError("cannot list the checkpoint");
         }
         fn(std::string(name));
@@ -343,7 +362,8 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       result.replicate = replicate_of(name);
       auto tr = open_group(g.get(), "trajectory");
       result.trajectory = read_trajectory(tr.get(), world);
-      if (result.trajectory.final_control.size() == 0) throw InputError("finished replicate without final values");
+      if (result.trajectory.final_control.size() == 0)
+        throw InputError("finished replicate without final values");
       if (exists(g.get(), "counterfactual_trajectory")) {
         auto ct = open_group(g.get(), "counterfactual_trajectory");
         result.counterfactual = read_trajectory(ct.get(), world);

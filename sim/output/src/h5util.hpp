@@ -52,12 +52,18 @@ class Handle {
 
 template <class T>
 hid_t native_type() {
-  if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
-  else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
-  else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
-  else if constexpr (std::is_same_v<T, std::uint8_t>) return H5T_NATIVE_UINT8;
-  else if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, int>) return H5T_NATIVE_INT32;
-  else static_assert(sizeof(T) == 0, "unsupported HDF5 element type");
+  if constexpr (std::is_same_v<T, double>)
+    return H5T_NATIVE_DOUBLE;
+  else if constexpr (std::is_same_v<T, float>)
+    return H5T_NATIVE_FLOAT;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return H5T_NATIVE_INT64;
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return H5T_NATIVE_UINT8;
+  else if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, int>)
+    return H5T_NATIVE_INT32;
+  else
+    static_assert(sizeof(T) == 0, "unsupported HDF5 element type");
 }
 
 inline Handle create_group(hid_t parent, const std::string& name) {
@@ -81,14 +87,16 @@ template <class T>
 void write(hid_t parent, const std::string& name, const T* data, hsize_t n, hsize_t rows = 0) {
   const hsize_t dims2[2] = {rows, rows ? n / rows : 0};
   const hsize_t dims1[1] = {n};
-  Handle space(checked(rows ? H5Screate_simple(2, dims2, nullptr) : H5Screate_simple(1, dims1, nullptr),
-                       "create dataspace"),
-               H5Sclose);
+  Handle space(
+      checked(rows ? H5Screate_simple(2, dims2, nullptr) : H5Screate_simple(1, dims1, nullptr),
+              "create dataspace"),
+      H5Sclose);
   Handle ds(checked(H5Dcreate2(parent, name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
                                H5P_DEFAULT, H5P_DEFAULT),
                     "create dataset"),
             H5Dclose);
-  if (n > 0) check(H5Dwrite(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write");
+  if (n > 0)
+    check(H5Dwrite(ds.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "write");
 }
 
 template <class T>
@@ -140,9 +148,10 @@ std::string read_string_attribute(hid_t obj, const char* name);
 template <class T>
 void numeric_attribute(hid_t obj, const char* name, T value) {
   Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
-  Handle attr(checked(H5Acreate2(obj, name, native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                      "create attribute"),
-              H5Aclose);
+  Handle attr(
+      checked(H5Acreate2(obj, name, native_type<T>(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+              "create attribute"),
+      H5Aclose);
   check(H5Awrite(attr.get(), native_type<T>(), &value), "write attribute");
 }
 

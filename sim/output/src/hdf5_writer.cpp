@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -32,7 +32,6 @@ using h5::string_attribute;
 
 namespace {
 
-
 std::string utc_now() {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -44,10 +43,14 @@ std::string utc_now() {
 
 hid_t native(schema::DType type) {
   switch (type) {
-    case schema::DType::Float32: return H5T_NATIVE_FLOAT;
-    case schema::DType::Float64: return H5T_NATIVE_DOUBLE;
-    case schema::DType::Int32: return H5T_NATIVE_INT32;
-    case schema::DType::String: break;
+    case schema::DType::Float32:
+      return H5T_NATIVE_FLOAT;
+    case schema::DType::Float64:
+      return H5T_NATIVE_DOUBLE;
+    case schema::DType::Int32:
+      return H5T_NATIVE_INT32;
+    case schema::DType::String:
+      break;
   }
   throw OutputError("HDF5: no native type for strings");
 }
@@ -162,12 +165,13 @@ struct TrajectoryFile::Impl {
     const auto& spec = world.spec();
     std::vector<std::int32_t> reps(options.replicates);
     for (int i = 0; i < options.replicates; ++i) reps[i] = i;
-    scales["replicate"] = write_vector("replicate", H5T_NATIVE_INT32, reps, "", "replicate index (random key)");
+    scales["replicate"] =
+        write_vector("replicate", H5T_NATIVE_INT32, reps, "", "replicate index (random key)");
     std::vector<double> days;
     for (int s : steps) days.push_back(s * world.dt);
-    scales["time"] = write_vector("time", H5T_NATIVE_DOUBLE, days,
-                                  "days since " + spec.run.start_date + " 00:00:00",
-                                  "simulated time");
+    scales["time"] =
+        write_vector("time", H5T_NATIVE_DOUBLE, days,
+                     "days since " + spec.run.start_date + " 00:00:00", "simulated time");
     string_attribute(scales["time"].get(), "calendar", "proleptic_gregorian");
     std::vector<std::string> region_names, actor_names;
     for (const auto& r : spec.regions) region_names.push_back(r.name);
@@ -348,7 +352,9 @@ TrajectoryFile::~TrajectoryFile() {
   fs::remove(impl_->temp_path, ec);
 }
 
-const std::string& TrajectoryFile::temporary_path() const { return impl_->temp_path; }
+const std::string& TrajectoryFile::temporary_path() const {
+  return impl_->temp_path;
+}
 
 namespace {
 
@@ -374,7 +380,8 @@ struct EncodedReplicate {
   std::vector<LoggedEvent> events;
 };
 
-std::shared_ptr<const EncodedReplicate> TrajectoryFile::encode(const ReplicateResult& result) const {
+std::shared_ptr<const EncodedReplicate> TrajectoryFile::encode(
+    const ReplicateResult& result) const {
   const auto& im = *impl_;
   const auto& tr = result.trajectory;
   const int rep = result.replicate;

@@ -57,7 +57,8 @@ std::string describe_output(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw InputError(path + ": no such file");
   if (!fs::is_regular_file(path, ec)) throw InputError(path + ": not a regular file");
-  if (fs::file_size(path, ec) == 0) throw InputError(path + ": empty file (0 bytes), not a powershift output");
+  if (fs::file_size(path, ec) == 0)
+    throw InputError(path + ": empty file (0 bytes), not a powershift output");
   if (H5Fis_hdf5(path.c_str()) <= 0) throw InputError(path + ": not an HDF5 file");
   const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) throw InputError(path + ": cannot open the HDF5 file (truncated or corrupt?)");
@@ -68,23 +69,25 @@ std::string describe_output(const std::string& path) {
     const auto actors = read_names(file.get(), "actor");
     const auto cdims = dims_of(file.get(), "control");
     if (cdims.size() != 4 || cdims[2] != regions.size() || cdims[3] != actors.size()) {
-      throw InputError("the variable 'control' does not have the layout replicate x time x region x actor");
+      throw InputError(
+          "the variable 'control' does not have the layout replicate x time x region x actor");
     }
     const hsize_t reps = cdims[0], times = cdims[1];
     os << "file: " << path << "\n";
-    os << "dimensions: replicate = " << reps << ", time = " << times << ", region = " << regions.size()
-       << ", actor = " << actors.size() << "\n";
+    os << "dimensions: replicate = " << reps << ", time = " << times
+       << ", region = " << regions.size() << ", actor = " << actors.size() << "\n";
     os << "provenance:\n";
-    for (const char* attr : {"scenario_name", "scenario_path", "scenario_hash", "start_date",
-                             "powershift_version", "powershift_build", "command_line", "created",
-                             "withdrawing_actor"}) {
+    for (const char* attr :
+         {"scenario_name", "scenario_path", "scenario_hash", "start_date", "powershift_version",
+          "powershift_build", "command_line", "created", "withdrawing_actor"}) {
       if (H5Aexists(file.get(), attr) > 0) {
         os << "  " << attr << ": " << h5::read_string_attribute(file.get(), attr) << "\n";
       }
     }
     for (const char* attr : {"seed", "replicates", "steps"}) {
       if (H5Aexists(file.get(), attr) > 0) {
-        os << "  " << attr << ": " << h5::read_numeric_attribute<std::int64_t>(file.get(), attr) << "\n";
+        os << "  " << attr << ": " << h5::read_numeric_attribute<std::int64_t>(file.get(), attr)
+           << "\n";
       }
     }
     if (reps == 0 || times == 0) return os.str();
@@ -100,14 +103,17 @@ std::string describe_output(const std::string& path) {
       const hsize_t count[4] = {1, 1, R, A};
       H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
       Handle mem(H5Screate_simple(4, count, nullptr), H5Sclose);
-      if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, slab.data()) < 0) {
+      if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, slab.data()) <
+          0) {
         throw InputError("cannot read 'control' (truncated or corrupt data)");
       }
-      for (hsize_t i = 0; i < R * A; ++i) mean[i] += static_cast<double>(slab[i]) / static_cast<double>(reps);
+      for (hsize_t i = 0; i < R * A; ++i)
+        mean[i] += static_cast<double>(slab[i]) / static_cast<double>(reps);
     }
     os << "final control (mean over " << reps << " replicate" << (reps == 1 ? "" : "s") << "):\n";
     char line[256];
-    std::snprintf(line, sizeof line, "  %-16s %-18s %6s %7s\n", "region", "controller", "share", "vacuum");
+    std::snprintf(line, sizeof line, "  %-16s %-18s %6s %7s\n", "region", "controller", "share",
+                  "vacuum");
     os << line;
     for (hsize_t r = 0; r < R; ++r) {
       const double* row = &mean[r * A];
@@ -116,8 +122,8 @@ std::string describe_output(const std::string& path) {
       for (hsize_t a = 0; a < A; ++a) total += row[a];
       if (total <= 0.0 && holder.share <= 0.0) continue;  // off-map or empty
       const std::string who = schema::holder_label(holder, actors);
-      std::snprintf(line, sizeof line, "  %-16s %-18s %6.2f %7.2f\n", regions[r].c_str(), who.c_str(),
-                    holder.share, 1.0 - total);
+      std::snprintf(line, sizeof line, "  %-16s %-18s %6.2f %7.2f\n", regions[r].c_str(),
+                    who.c_str(), holder.share, 1.0 - total);
       os << line;
     }
   } catch (const InputError& e) {

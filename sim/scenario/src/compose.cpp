@@ -44,18 +44,23 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-[[noreturn]] void fail(const doc::Node& at, const std::string& fallback_file, const std::string& path,
-                       const std::string& message) {
+[[noreturn]] void fail(const doc::Node& at, const std::string& fallback_file,
+                       const std::string& path, const std::string& message) {
   throw ScenarioError(std::vector<Diagnostic>{located(at, fallback_file, path, message)});
 }
 
 std::string kind_of(const doc::Node& n) {
   switch (n.kind()) {
-    case doc::Kind::Undefined: return "nothing";
-    case doc::Kind::Null: return "nothing (null)";
-    case doc::Kind::Scalar: return "'" + n.Scalar() + "'";
-    case doc::Kind::Sequence: return "a list";
-    case doc::Kind::Map: return "a mapping";
+    case doc::Kind::Undefined:
+      return "nothing";
+    case doc::Kind::Null:
+      return "nothing (null)";
+    case doc::Kind::Scalar:
+      return "'" + n.Scalar() + "'";
+    case doc::Kind::Sequence:
+      return "a list";
+    case doc::Kind::Map:
+      return "a mapping";
   }
   return "?";
 }
@@ -73,8 +78,8 @@ struct Chain {
   std::vector<std::string> files;      // every file merged
 };
 
-doc::Node resolve(const doc::Node& root, const std::string& label, const fs::path& dir, bool dir_known,
-                  const Limits& limits, Chain& chain) {
+doc::Node resolve(const doc::Node& root, const std::string& label, const fs::path& dir,
+                  bool dir_known, const Limits& limits, Chain& chain) {
   if (!root.IsMap()) return root;
   std::vector<std::pair<doc::Node, doc::Node>> exts;
   for (const auto& p : root.pairs()) {
@@ -103,7 +108,8 @@ doc::Node resolve(const doc::Node& root, const std::string& label, const fs::pat
   path = path.lexically_normal();
   const std::string shown = path.string();
   const std::string canonical = canonical_or_normal(path);
-  if (std::find(chain.canonical.begin(), chain.canonical.end(), canonical) != chain.canonical.end()) {
+  if (std::find(chain.canonical.begin(), chain.canonical.end(), canonical) !=
+      chain.canonical.end()) {
     auto cycle = chain.shown;
     cycle.push_back(shown);
     fail(ext, label, "extends", "extends cycle: " + join_names(cycle, " -> "));
@@ -169,7 +175,8 @@ doc::Node unlocated(const doc::Node& n, const doc::File& file) {
     case doc::Kind::Map: {
       doc::Node::Pairs pairs;
       pairs.reserve(n.size());
-      for (const auto& [k, v] : n.pairs()) pairs.emplace_back(unlocated(k, file), unlocated(v, file));
+      for (const auto& [k, v] : n.pairs())
+        pairs.emplace_back(unlocated(k, file), unlocated(v, file));
       return doc::make_map(std::move(pairs), doc::make_scalar("", file));
     }
   }
@@ -186,35 +193,53 @@ struct Where {
 Where where_of(const lang::Key& k) {
   using W = Where::What;
   switch (k.type) {
-    case lang::Type::Section: return {W::Section, &lang::section(k.section), &k};
-    case lang::Type::List: return {W::List, &lang::section(k.section), &k};
-    case lang::Type::Named: return {W::Named, &lang::section(k.section), &k};
-    case lang::Type::Values: return {W::Values, nullptr, &k};
-    case lang::Type::RefList: return {W::RefList, nullptr, &k};
-    default: return {W::Leaf, nullptr, &k};
+    case lang::Type::Section:
+      return {W::Section, &lang::section(k.section), &k};
+    case lang::Type::List:
+      return {W::List, &lang::section(k.section), &k};
+    case lang::Type::Named:
+      return {W::Named, &lang::section(k.section), &k};
+    case lang::Type::Values:
+      return {W::Values, nullptr, &k};
+    case lang::Type::RefList:
+      return {W::RefList, nullptr, &k};
+    default:
+      return {W::Leaf, nullptr, &k};
   }
 }
 
 std::string what_value(const lang::Key* k) {
   if (k == nullptr) return "a string";
   switch (k->type) {
-    case lang::Type::Number: return "a number";
-    case lang::Type::Integer: return "an integer";
-    case lang::Type::Boolean: return "true or false";
-    case lang::Type::Date: return "a date";
-    case lang::Type::Choice: return "one of " + join_names(k->choices);
+    case lang::Type::Number:
+      return "a number";
+    case lang::Type::Integer:
+      return "an integer";
+    case lang::Type::Boolean:
+      return "true or false";
+    case lang::Type::Date:
+      return "a date";
+    case lang::Type::Choice:
+      return "one of " + join_names(k->choices);
     case lang::Type::Ref:
-      return k->ref == lang::Ref::Actor ? "an actor name" : k->ref == lang::Ref::UnitType ? "a unit type name" : "a region name";
-    default: return "a string";
+      return k->ref == lang::Ref::Actor      ? "an actor name"
+             : k->ref == lang::Ref::UnitType ? "a unit type name"
+                                             : "a region name";
+    default:
+      return "a string";
   }
 }
 
 std::string ref_noun(lang::Ref r) {
   switch (r) {
-    case lang::Ref::Actor: return "actor";
-    case lang::Ref::UnitType: return "unit type";
-    case lang::Ref::Region: return "region";
-    case lang::Ref::None: break;
+    case lang::Ref::Actor:
+      return "actor";
+    case lang::Ref::UnitType:
+      return "unit type";
+    case lang::Ref::Region:
+      return "region";
+    case lang::Ref::None:
+      break;
   }
   return "name";
 }
@@ -222,12 +247,13 @@ std::string ref_noun(lang::Ref r) {
 class Setter {
  public:
   Setter(const doc::Node& root, std::string label, std::vector<PathStep> steps, doc::Node value)
-      : root_(root), label_(std::move(label)), file_(std::make_shared<const std::string>(label_)),
-        steps_(std::move(steps)), value_(std::move(value)) {}
+      : root_(root),
+        label_(std::move(label)),
+        file_(std::make_shared<const std::string>(label_)),
+        steps_(std::move(steps)),
+        value_(std::move(value)) {}
 
-  doc::Node run() {
-    return set(root_, {Where::What::Section, &lang::section("root"), nullptr}, 0);
-  }
+  doc::Node run() { return set(root_, {Where::What::Section, &lang::section("root"), nullptr}, 0); }
 
  private:
   [[noreturn]] void error(std::size_t i, const std::string& message) const {
@@ -239,7 +265,8 @@ class Setter {
   }
 
   std::string prefix(std::size_t n) const {
-    return format_path(std::vector<PathStep>(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(n)));
+    return format_path(
+        std::vector<PathStep>(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(n)));
   }
 
   std::string step_text(std::size_t i) const {
@@ -288,13 +315,14 @@ class Setter {
     const std::string parent = prefix(i);
     switch (where.what) {
       case W::Leaf:
-        error(i, "'" + parent + "' holds a single value (" + what_value(where.key) + "); it has no '" +
-                     step_text(i) + "'");
+        error(i, "'" + parent + "' holds a single value (" + what_value(where.key) +
+                     "); it has no '" + step_text(i) + "'");
       case W::List:
       case W::RefList: {
         if (!st.is_index) error(i, "'" + parent + "' is a list: index it as " + parent + "[i]");
         if (!cur.IsSequence()) {
-          error(i, "'" + parent + "' is " + (cur.IsDefined() && !cur.IsNull() ? kind_of(cur) : "not in the scenario") +
+          error(i, "'" + parent + "' is " +
+                       (cur.IsDefined() && !cur.IsNull() ? kind_of(cur) : "not in the scenario") +
                        ", not a list with an entry [" + std::to_string(st.index) + "]");
         }
         if (st.index >= cur.size()) {
@@ -309,11 +337,15 @@ class Setter {
       }
       case W::Section:
       case W::Named:
-      case W::Values: break;
+      case W::Values:
+        break;
     }
-    if (st.is_index) error(i, "'" + (parent.empty() ? std::string("the scenario") : parent) + "' is a mapping, not a list");
+    if (st.is_index)
+      error(i, "'" + (parent.empty() ? std::string("the scenario") : parent) +
+                   "' is a mapping, not a list");
     if (cur.IsDefined() && !cur.IsNull() && !cur.IsMap()) {
-      error(i, "'" + parent + "' is " + kind_of(cur) + " in the scenario, not a mapping with a key '" + st.key + "'");
+      error(i, "'" + parent + "' is " + kind_of(cur) +
+                   " in the scenario, not a mapping with a key '" + st.key + "'");
     }
     Where next{W::Leaf, nullptr, nullptr};
     if (!lang::is_annotation(st.key)) {
@@ -329,7 +361,8 @@ class Setter {
           known.emplace_back("note");
           const auto near = nearest(st.key, known);
           error(i, "unknown key '" + st.key + "' in " + in +
-                       (near.empty() ? "; valid keys: " + join_names(known) : "; did you mean '" + near + "'?"));
+                       (near.empty() ? "; valid keys: " + join_names(known)
+                                     : "; did you mean '" + near + "'?"));
         }
         next = where_of(*k);
       } else if (where.what == W::Named) {
@@ -420,7 +453,8 @@ std::string read_text(const std::string& path, const Limits& limits, const std::
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<std::size_t>(in.gcount()));
     if (text.size() > limits.max_file_bytes) {
-      fail_read("file is too large: the limit is " + std::to_string(limits.max_file_bytes) + " bytes");
+      fail_read("file is too large: the limit is " + std::to_string(limits.max_file_bytes) +
+                " bytes");
     }
   }
   if (in.bad()) fail_read("cannot read the scenario file");
@@ -460,7 +494,8 @@ doc::Node apply_overrides(const doc::Node& root, const std::vector<Override>& ov
         // Positions inside the value would read as positions in the label: name the column.
         std::vector<Diagnostic> ds = e.diagnostics();
         for (auto& d : ds) {
-          if (d.column > 0) d.message += " (at column " + std::to_string(d.column) + " of the value)";
+          if (d.column > 0)
+            d.message += " (at column " + std::to_string(d.column) + " of the value)";
           d.line = d.column = 0;
           d.path = o.path;
         }
@@ -503,7 +538,8 @@ std::vector<PathStep> parse_path(std::string_view path, const std::string& label
       if (close == std::string_view::npos) bad("'[' without ']'");
       const std::string_view digits = path.substr(i + 1, close - i - 1);
       if (digits.empty() || digits.size() > 9 ||
-          !std::all_of(digits.begin(), digits.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)); })) {
+          !std::all_of(digits.begin(), digits.end(),
+                       [](char d) { return std::isdigit(static_cast<unsigned char>(d)); })) {
         bad("a list index is a non-negative integer");
       }
       PathStep s;
@@ -537,8 +573,10 @@ std::vector<PathStep> parse_path(std::string_view path, const std::string& label
 std::string format_path(const std::vector<PathStep>& steps) {
   std::string out;
   for (const auto& s : steps) {
-    if (s.is_index) out += "[" + std::to_string(s.index) + "]";
-    else out += (out.empty() ? "" : ".") + s.key;
+    if (s.is_index)
+      out += "[" + std::to_string(s.index) + "]";
+    else
+      out += (out.empty() ? "" : ".") + s.key;
   }
   return out;
 }

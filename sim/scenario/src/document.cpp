@@ -23,7 +23,9 @@ const Node::Pairs kNoPairs;
 const std::vector<Node> kNoItems;
 
 std::uint64_t add_sat(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+  return a > std::numeric_limits<std::uint64_t>::max() - b
+             ? std::numeric_limits<std::uint64_t>::max()
+             : a + b;
 }
 
 // Size and height of a container from its children.
@@ -189,7 +191,8 @@ class Builder : public YAML::EventHandler {
 
   [[noreturn]] void too_deep(const YAML::Mark& mark) const {
     fail(file_, mark,
-         "invalid YAML: nesting deeper than " + std::to_string(limits_.max_depth) + " levels (the nesting limit)");
+         "invalid YAML: nesting deeper than " + std::to_string(limits_.max_depth) +
+             " levels (the nesting limit)");
   }
 
   File file_;
@@ -214,7 +217,9 @@ bool all_scalars(const Node& n) {
 void emit_node(YAML::Emitter& out, const Node& n) {
   switch (n.kind()) {
     case Kind::Undefined:
-    case Kind::Null: out << YAML::Null; break;
+    case Kind::Null:
+      out << YAML::Null;
+      break;
     case Kind::Scalar:
       if (n.quoted()) out << YAML::DoubleQuoted;
       out << n.Scalar();
@@ -244,18 +249,42 @@ void emit_node(YAML::Emitter& out, const Node& n) {
 // ---------------------------------------------------------------------------------------------
 // Node
 
-Kind Node::kind() const { return data_ ? data_->kind : Kind::Undefined; }
-const std::string& Node::Scalar() const { return data_ && data_->kind == Kind::Scalar ? data_->scalar : kEmpty; }
-bool Node::quoted() const { return data_ && data_->quoted; }
-std::size_t Node::size() const { return data_ ? data_->items.size() + data_->pairs.size() : 0; }
-const Node::Pairs& Node::pairs() const { return data_ ? data_->pairs : kNoPairs; }
-const std::vector<Node>& Node::items() const { return data_ ? data_->items : kNoItems; }
-int Node::line() const { return data_ ? data_->line : 0; }
-int Node::column() const { return data_ ? data_->column : 0; }
-const std::string* Node::file() const { return data_ && data_->file ? data_->file.get() : nullptr; }
-File Node::file_handle() const { return data_ ? data_->file : File(); }
-std::uint64_t Node::expanded() const { return data_ ? data_->expanded : 0; }
-int Node::height() const { return data_ ? data_->height : 0; }
+Kind Node::kind() const {
+  return data_ ? data_->kind : Kind::Undefined;
+}
+const std::string& Node::Scalar() const {
+  return data_ && data_->kind == Kind::Scalar ? data_->scalar : kEmpty;
+}
+bool Node::quoted() const {
+  return data_ && data_->quoted;
+}
+std::size_t Node::size() const {
+  return data_ ? data_->items.size() + data_->pairs.size() : 0;
+}
+const Node::Pairs& Node::pairs() const {
+  return data_ ? data_->pairs : kNoPairs;
+}
+const std::vector<Node>& Node::items() const {
+  return data_ ? data_->items : kNoItems;
+}
+int Node::line() const {
+  return data_ ? data_->line : 0;
+}
+int Node::column() const {
+  return data_ ? data_->column : 0;
+}
+const std::string* Node::file() const {
+  return data_ && data_->file ? data_->file.get() : nullptr;
+}
+File Node::file_handle() const {
+  return data_ ? data_->file : File();
+}
+std::uint64_t Node::expanded() const {
+  return data_ ? data_->expanded : 0;
+}
+int Node::height() const {
+  return data_ ? data_->height : 0;
+}
 
 Node Node::operator[](std::string_view key) const {
   for (const auto& [k, v] : pairs()) {
@@ -321,7 +350,8 @@ Node parse(const std::string& text, const File& file, const Limits& limits) {
   }
   if (builder.documents > 1) {
     fail(file, builder.second,
-         "invalid YAML: a scenario is one YAML document; a second one (or stray content) starts here");
+         "invalid YAML: a scenario is one YAML document; a second one (or stray content) starts "
+         "here");
   }
   return builder.root;
 }

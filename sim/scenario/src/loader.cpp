@@ -35,7 +35,9 @@ using detail::join_names;
 using detail::nearest;
 using doc::Node;
 
-const lang::Section& S(std::string_view id) { return lang::section(id); }
+const lang::Section& S(std::string_view id) {
+  return lang::section(id);
+}
 
 // The key `name` of a section; a loader asking for a key the table lacks is a bug.
 const lang::Key& key_of(const lang::Section& s, const char* name) {
@@ -62,8 +64,7 @@ class Reader {
   }
 
   // Checks a mapping's keys: duplicates and unknown keys (with the nearest valid one).
-  bool check_map(const Node& node, const std::string& path,
-                 std::vector<std::string> allowed) {
+  bool check_map(const Node& node, const std::string& path, std::vector<std::string> allowed) {
     if (!node.IsMap()) {
       error(node, path, "expected a mapping, got " + kind(node));
       return false;
@@ -113,7 +114,8 @@ class Reader {
     char* end = nullptr;
     const double v = std::strtod(text.c_str(), &end);
     // YAML's spellings of infinity and NaN in any case, with or without a sign.
-    std::string bare = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? text.substr(1) : text;
+    std::string bare =
+        (!text.empty() && (text[0] == '+' || text[0] == '-')) ? text.substr(1) : text;
     std::transform(bare.begin(), bare.end(), bare.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     const bool special = bare == ".nan" || bare == ".inf";
@@ -121,7 +123,8 @@ class Reader {
       error(node, path, "must be a finite number, got " + text);
       return false;
     }
-    if (text.empty() || end == text.c_str() || *end != '\0' || text.find_first_of("xXpP") != std::string::npos) {
+    if (text.empty() || end == text.c_str() || *end != '\0' ||
+        text.find_first_of("xXpP") != std::string::npos) {
       error(node, path, "expected a number, got '" + text + "'");
       return false;
     }
@@ -156,8 +159,9 @@ class Reader {
       return false;
     }
     if (v < lo || v > hi) {
-      error(node, path,
-            "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text);
+      error(
+          node, path,
+          "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + text);
       return false;
     }
     out = v;
@@ -187,13 +191,15 @@ class Reader {
     if (!string(node, path, out)) return false;
     if (!is_identifier(out)) {
       error(node, path,
-            "'" + out + "' is not a valid name (letters, digits, '_' and '-', starting with a "
-                        "letter, at most 64 characters)");
+            "'" + out +
+                "' is not a valid name (letters, digits, '_' and '-', starting with a "
+                "letter, at most 64 characters)");
       return false;
     }
     // Keys with a meaning of their own in the mappings that are keyed by names.
     if (out == "source" || out == "note" || out == "default") {
-      error(node, path, "'" + out + "' is reserved (it is a key of the language); choose another name");
+      error(node, path,
+            "'" + out + "' is reserved (it is a key of the language); choose another name");
       return false;
     }
     return true;
@@ -221,11 +227,16 @@ class Reader {
 
   static std::string kind(const Node& n) {
     switch (n.kind()) {
-      case doc::Kind::Null: return "nothing (null)";
-      case doc::Kind::Scalar: return "'" + n.Scalar() + "'";
-      case doc::Kind::Sequence: return "a list";
-      case doc::Kind::Map: return "a mapping";
-      case doc::Kind::Undefined: break;
+      case doc::Kind::Null:
+        return "nothing (null)";
+      case doc::Kind::Scalar:
+        return "'" + n.Scalar() + "'";
+      case doc::Kind::Sequence:
+        return "a list";
+      case doc::Kind::Map:
+        return "a mapping";
+      case doc::Kind::Undefined:
+        break;
     }
     return "an undefined value";
   }
@@ -251,22 +262,26 @@ enum class Need { Table, Yes, No };
 
 // Reads `key` of `map` into out if present; reports if required and absent.
 template <class Fn>
-void field(Reader& rd, const Node& map, const std::string& path, const char* key,
-           bool required, Fn&& fn) {
+void field(Reader& rd, const Node& map, const std::string& path, const char* key, bool required,
+           Fn&& fn) {
   const Node n = map[key];
   if (!n.IsDefined() || (n.IsNull() && !required)) {
-    if (required) rd.error(map, Reader::child(path, key), "required key '" + std::string(key) + "' is missing");
+    if (required)
+      rd.error(map, Reader::child(path, key), "required key '" + std::string(key) + "' is missing");
     return;
   }
   fn(n, Reader::child(path, key));
 }
 
-bool needed(const lang::Key& k, Need need) { return need == Need::Table ? k.required : need == Need::Yes; }
+bool needed(const lang::Key& k, Need need) {
+  return need == Need::Table ? k.required : need == Need::Yes;
+}
 
 // A number with the range of the language table; `hi` overrides the table's maximum where it
 // depends on the scenario (event days within the horizon).
-void num(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path, const char* key,
-         double& out, Need need = Need::Table, double hi = std::numeric_limits<double>::quiet_NaN()) {
+void num(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path,
+         const char* key, double& out, Need need = Need::Table,
+         double hi = std::numeric_limits<double>::quiet_NaN()) {
   const lang::Key& k = key_of(sec, key);
   const double max = std::isnan(hi) ? k.maximum : hi;
   field(rd, map, path, key, needed(k, need), [&](const Node& n, const std::string& p) {
@@ -285,8 +300,8 @@ void integer(Reader& rd, const lang::Section& sec, const Node& map, const std::s
   });
 }
 
-void flag(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path, const char* key,
-          bool& out) {
+void flag(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path,
+          const char* key, bool& out) {
   const lang::Key& k = key_of(sec, key);
   field(rd, map, path, key, k.required,
         [&](const Node& n, const std::string& p) { rd.boolean(n, p, out); });
@@ -294,8 +309,8 @@ void flag(Reader& rd, const lang::Section& sec, const Node& map, const std::stri
 
 // One of the key's choices (language table); "" when absent or not one of them. `quote`: quote
 // the choices in the message (as the messages have always read for law and kind).
-std::string choice(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path, const char* key,
-                   bool quote) {
+std::string choice(Reader& rd, const lang::Section& sec, const Node& map, const std::string& path,
+                   const char* key, bool quote) {
   const lang::Key& k = key_of(sec, key);
   std::string out;
   field(rd, map, path, key, k.required, [&](const Node& n, const std::string& p) {
@@ -308,7 +323,10 @@ std::string choice(Reader& rd, const lang::Section& sec, const Node& map, const 
     }
     std::string options;
     for (std::size_t i = 0; i < k.choices.size(); ++i) {
-      options += (i == 0 ? "" : i + 1 == k.choices.size() ? " or " : ", ") + (quote ? "'" + k.choices[i] + "'" : k.choices[i]);
+      options += (i == 0                      ? ""
+                  : i + 1 == k.choices.size() ? " or "
+                                              : ", ") +
+                 (quote ? "'" + k.choices[i] + "'" : k.choices[i]);
     }
     rd.error(n, p, "must be " + options + ", got '" + s + "'");
   });
@@ -323,12 +341,10 @@ class ScenarioParser {
 
   void parse(const Node& root) {
     if (!rd_.check_map(root, "", S("root"))) return;
-    field(rd_, root, "", "name", true, [&](const Node& n, const std::string& p) {
-      rd_.name(n, p, spec_.name);
-    });
-    field(rd_, root, "", "description", false, [&](const Node& n, const std::string& p) {
-      rd_.string(n, p, spec_.description);
-    });
+    field(rd_, root, "", "name", true,
+          [&](const Node& n, const std::string& p) { rd_.name(n, p, spec_.name); });
+    field(rd_, root, "", "description", false,
+          [&](const Node& n, const std::string& p) { rd_.string(n, p, spec_.description); });
     parse_run(root["run"]);
     parse_model(root["model"]);
     parse_regions(root);
@@ -360,9 +376,12 @@ class ScenarioParser {
       int y = 0, m = 0, d = 0;
       char tail = 0;
       const bool digits = s.size() == 10 && s[4] == '-' && s[7] == '-' &&
-                          std::all_of(s.begin(), s.end(), [](char ch) { return ch == '-' || std::isdigit(static_cast<unsigned char>(ch)); });
+                          std::all_of(s.begin(), s.end(), [](char ch) {
+                            return ch == '-' || std::isdigit(static_cast<unsigned char>(ch));
+                          });
       const bool shaped = digits && std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3;
-      const std::chrono::year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+      const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                            std::chrono::month{static_cast<unsigned>(m)},
                                             std::chrono::day{static_cast<unsigned>(d)}};
       if (!shaped || !ymd.ok() || y < 1) {
         rd_.error(v, fp, "expected a calendar date YYYY-MM-DD, got '" + s + "'");
@@ -373,7 +392,8 @@ class ScenarioParser {
     field(rd_, n, p, "seed", false, [&](const Node& v, const std::string& fp) {
       long long s = 0;
       const auto& k = key_of(sec, "seed");
-      if (rd_.integer(v, fp, s, k.int_minimum, k.int_maximum)) r.seed = static_cast<std::uint64_t>(s);
+      if (rd_.integer(v, fp, s, k.int_minimum, k.int_maximum))
+        r.seed = static_cast<std::uint64_t>(s);
     });
     integer(rd_, sec, n, p, "replicates", r.replicates, rd_.limits().max_replicates);
     num(rd_, sec, n, p, "unit_size", r.unit_size);
@@ -391,81 +411,75 @@ class ScenarioParser {
       const auto& sec = S(sp);
       if (rd_.check_map(s, sp, sec)) body(sec, s, sp);
     };
-    section("combat",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              auto& c = m.combat;
-              num(rd_, sec, s, sp, "alpha", c.alpha);
-              num(rd_, sec, s, sp, "intensity", c.intensity);
-              num(rd_, sec, s, sp, "s_ref", c.s_ref);
-              num(rd_, sec, s, sp, "noise", c.noise);
-              num(rd_, sec, s, sp, "fight_threshold", c.fight_threshold);
-              num(rd_, sec, s, sp, "accept", c.accept);
-              num(rd_, sec, s, sp, "leak", c.leak);
-            });
-    section("control",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              auto& c = m.control;
-              num(rd_, sec, s, sp, "gamma", c.gamma);
-              num(rd_, sec, s, sp, "theta", c.theta);
-              num(rd_, sec, s, sp, "zeta", c.zeta);
-              num(rd_, sec, s, sp, "sigma", c.sigma);
-              num(rd_, sec, s, sp, "zeta_support", c.zeta_support);
-              num(rd_, sec, s, sp, "harm", c.harm);
-              num(rd_, sec, s, sp, "alliance_threshold", c.alliance_threshold);
-            });
-    section("decide",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              auto& d = m.decide;
-              num(rd_, sec, s, sp, "h_ref", d.h_ref);
-              integer(rd_, sec, s, sp, "max_exchanges", d.max_exchanges);
-              num(rd_, sec, s, sp, "move_cost", d.move_cost);
-              num(rd_, sec, s, sp, "beta_scale", d.beta_scale);
-              num(rd_, sec, s, sp, "k_cost", d.k_cost);
-              num(rd_, sec, s, sp, "k_risk", d.k_risk);
-            });
-    section("morale",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              auto& o = m.morale;
-              num(rd_, sec, s, sp, "kappa", o.kappa);
-              num(rd_, sec, s, sp, "recovery", o.recovery);
-              num(rd_, sec, s, sp, "break_threshold", o.break_threshold);
-              num(rd_, sec, s, sp, "p_retreat", o.p_retreat);
-              num(rd_, sec, s, sp, "p_disband", o.p_disband);
-              if (o.p_retreat + o.p_disband > 1.0 + 1e-12) {
-                rd_.error(s, sp, "p_retreat + p_disband must be <= 1");
-              }
-            });
-    section("economy",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              auto& e = m.economy;
-              num(rd_, sec, s, sp, "budget_days", e.budget_days);
-              num(rd_, sec, s, sp, "d_ref", e.d_ref);
-              num(rd_, sec, s, sp, "territory_fraction", e.territory_fraction);
-              num(rd_, sec, s, sp, "tau_budget", e.tau_budget);
-              num(rd_, sec, s, sp, "recruit_rate", e.recruit_rate);
-              num(rd_, sec, s, sp, "recruit_cost", e.recruit_cost);
-              num(rd_, sec, s, sp, "demob_rate", e.demob_rate);
-            });
-    section("relations",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              flag(rd_, sec, s, sp, "enabled", m.relations.enabled);
-              num(rd_, sec, s, sp, "threat_rate", m.relations.threat_rate);
-              num(rd_, sec, s, sp, "clash_rate", m.relations.clash_rate);
-            });
-    section("value_weights",
-            [&](const lang::Section& sec, const Node& s, const std::string& sp) {
-              auto& v = m.value_weights;
-              num(rd_, sec, s, sp, "capital", v.capital);
-              num(rd_, sec, s, sp, "port", v.port);
-              num(rd_, sec, s, sp, "airbase", v.airbase);
-              num(rd_, sec, s, sp, "oil", v.oil);
-              num(rd_, sec, s, sp, "border", v.border);
-            });
+    section("combat", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      auto& c = m.combat;
+      num(rd_, sec, s, sp, "alpha", c.alpha);
+      num(rd_, sec, s, sp, "intensity", c.intensity);
+      num(rd_, sec, s, sp, "s_ref", c.s_ref);
+      num(rd_, sec, s, sp, "noise", c.noise);
+      num(rd_, sec, s, sp, "fight_threshold", c.fight_threshold);
+      num(rd_, sec, s, sp, "accept", c.accept);
+      num(rd_, sec, s, sp, "leak", c.leak);
+    });
+    section("control", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      auto& c = m.control;
+      num(rd_, sec, s, sp, "gamma", c.gamma);
+      num(rd_, sec, s, sp, "theta", c.theta);
+      num(rd_, sec, s, sp, "zeta", c.zeta);
+      num(rd_, sec, s, sp, "sigma", c.sigma);
+      num(rd_, sec, s, sp, "zeta_support", c.zeta_support);
+      num(rd_, sec, s, sp, "harm", c.harm);
+      num(rd_, sec, s, sp, "alliance_threshold", c.alliance_threshold);
+    });
+    section("decide", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      auto& d = m.decide;
+      num(rd_, sec, s, sp, "h_ref", d.h_ref);
+      integer(rd_, sec, s, sp, "max_exchanges", d.max_exchanges);
+      num(rd_, sec, s, sp, "move_cost", d.move_cost);
+      num(rd_, sec, s, sp, "beta_scale", d.beta_scale);
+      num(rd_, sec, s, sp, "k_cost", d.k_cost);
+      num(rd_, sec, s, sp, "k_risk", d.k_risk);
+    });
+    section("morale", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      auto& o = m.morale;
+      num(rd_, sec, s, sp, "kappa", o.kappa);
+      num(rd_, sec, s, sp, "recovery", o.recovery);
+      num(rd_, sec, s, sp, "break_threshold", o.break_threshold);
+      num(rd_, sec, s, sp, "p_retreat", o.p_retreat);
+      num(rd_, sec, s, sp, "p_disband", o.p_disband);
+      if (o.p_retreat + o.p_disband > 1.0 + 1e-12) {
+        rd_.error(s, sp, "p_retreat + p_disband must be <= 1");
+      }
+    });
+    section("economy", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      auto& e = m.economy;
+      num(rd_, sec, s, sp, "budget_days", e.budget_days);
+      num(rd_, sec, s, sp, "d_ref", e.d_ref);
+      num(rd_, sec, s, sp, "territory_fraction", e.territory_fraction);
+      num(rd_, sec, s, sp, "tau_budget", e.tau_budget);
+      num(rd_, sec, s, sp, "recruit_rate", e.recruit_rate);
+      num(rd_, sec, s, sp, "recruit_cost", e.recruit_cost);
+      num(rd_, sec, s, sp, "demob_rate", e.demob_rate);
+    });
+    section("relations", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      flag(rd_, sec, s, sp, "enabled", m.relations.enabled);
+      num(rd_, sec, s, sp, "threat_rate", m.relations.threat_rate);
+      num(rd_, sec, s, sp, "clash_rate", m.relations.clash_rate);
+    });
+    section("value_weights", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      auto& v = m.value_weights;
+      num(rd_, sec, s, sp, "capital", v.capital);
+      num(rd_, sec, s, sp, "port", v.port);
+      num(rd_, sec, s, sp, "airbase", v.airbase);
+      num(rd_, sec, s, sp, "oil", v.oil);
+      num(rd_, sec, s, sp, "border", v.border);
+    });
   }
 
   bool list(const Node& n, const std::string& path, bool required, std::size_t max) {
     if (!n.IsDefined() || n.IsNull()) {
-      if (required) rd_.error(n.IsDefined() ? n : Node(), path, "required list is missing or empty");
+      if (required)
+        rd_.error(n.IsDefined() ? n : Node(), path, "required list is missing or empty");
       return false;
     }
     if (!n.IsSequence()) {
@@ -473,7 +487,9 @@ class ScenarioParser {
       return false;
     }
     if (n.size() > max) {
-      rd_.error(n, path, "too many entries: " + std::to_string(n.size()) + " (limit " + std::to_string(max) + ")");
+      rd_.error(
+          n, path,
+          "too many entries: " + std::to_string(n.size()) + " (limit " + std::to_string(max) + ")");
       return false;
     }
     if (required && n.size() == 0) {
@@ -500,7 +516,8 @@ class ScenarioParser {
         continue;
       }
       field(rd_, r, p, "name", true, [&](const Node& v, const std::string& fp) {
-        if (rd_.name(v, fp, reg.name) && !region_ix_.emplace(reg.name, static_cast<int>(i)).second) {
+        if (rd_.name(v, fp, reg.name) &&
+            !region_ix_.emplace(reg.name, static_cast<int>(i)).second) {
           rd_.error(v, fp, "duplicate region name '" + reg.name + "'");
         }
       });
@@ -531,7 +548,8 @@ class ScenarioParser {
       return;
     }
     if (n.size() > static_cast<std::size_t>(rd_.limits().max_unit_types)) {
-      rd_.error(n, "unit_types", "too many unit types (limit " + std::to_string(rd_.limits().max_unit_types) + ")");
+      rd_.error(n, "unit_types",
+                "too many unit types (limit " + std::to_string(rd_.limits().max_unit_types) + ")");
       return;
     }
     const auto& sec = S("unit_type");
@@ -556,8 +574,10 @@ class ScenarioParser {
         flag(rd_, sec, v, p, "holds_ground", t.holds_ground);
         flag(rd_, sec, v, p, "declines", t.declines);
         const std::string law = choice(rd_, sec, v, p, "law", true);
-        if (law == "square") t.law = AttritionLaw::Square;
-        else if (law == "linear") t.law = AttritionLaw::Linear;
+        if (law == "square")
+          t.law = AttritionLaw::Square;
+        else if (law == "linear")
+          t.law = AttritionLaw::Linear;
       }
       spec_.unit_types.push_back(t);
     }
@@ -575,7 +595,8 @@ class ScenarioParser {
       return;
     }
     if (n.size() > static_cast<std::size_t>(rd_.limits().max_actors)) {
-      rd_.error(n, "actors", "too many actors (limit " + std::to_string(rd_.limits().max_actors) + ")");
+      rd_.error(n, "actors",
+                "too many actors (limit " + std::to_string(rd_.limits().max_actors) + ")");
       return;
     }
     for (const auto& kv : n) {
@@ -601,7 +622,9 @@ class ScenarioParser {
   int region(const Node& n, const std::string& p) { return rd_.ref(n, p, region_ix_, "region"); }
   int actor(const Node& n, const std::string& p) { return rd_.ref(n, p, actor_ix_, "actor"); }
   int type(const Node& n, const std::string& p) { return rd_.ref(n, p, type_ix_, "unit type"); }
-  bool onmap(int r) const { return r >= 0 && r < static_cast<int>(spec_.regions.size()) && !spec_.regions[r].offmap; }
+  bool onmap(int r) const {
+    return r >= 0 && r < static_cast<int>(spec_.regions.size()) && !spec_.regions[r].offmap;
+  }
 
   void parse_edges(const Node& n) {
     if (!list(n, "edges", false, 1u << 22)) return;
@@ -612,14 +635,20 @@ class ScenarioParser {
       const std::string p = Reader::index("edges", i);
       if (!rd_.check_map(e, p, sec)) continue;
       EdgeSpec edge;
-      field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { edge.a = region(v, fp); });
-      field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { edge.b = region(v, fp); });
+      field(rd_, e, p, "a", true,
+            [&](const Node& v, const std::string& fp) { edge.a = region(v, fp); });
+      field(rd_, e, p, "b", true,
+            [&](const Node& v, const std::string& fp) { edge.b = region(v, fp); });
       num(rd_, sec, e, p, "km", edge.km);
       if (edge.a < 0 || edge.b < 0) continue;
-      if (edge.a == edge.b) rd_.error(e, p, "an edge must join two different regions");
-      else if (!onmap(edge.a) || !onmap(edge.b)) rd_.error(e, p, "edges join on-map regions; use 'exits' to reach an off-map region");
-      else if (!seen.emplace(std::min(edge.a, edge.b), std::max(edge.a, edge.b)).second) rd_.error(e, p, "duplicate edge");
-      else spec_.edges.push_back(edge);
+      if (edge.a == edge.b)
+        rd_.error(e, p, "an edge must join two different regions");
+      else if (!onmap(edge.a) || !onmap(edge.b))
+        rd_.error(e, p, "edges join on-map regions; use 'exits' to reach an off-map region");
+      else if (!seen.emplace(std::min(edge.a, edge.b), std::max(edge.a, edge.b)).second)
+        rd_.error(e, p, "duplicate edge");
+      else
+        spec_.edges.push_back(edge);
     }
   }
 
@@ -637,7 +666,8 @@ class ScenarioParser {
       });
       field(rd_, e, p, "to", true, [&](const Node& v, const std::string& fp) {
         x.to = region(v, fp);
-        if (x.to >= 0 && onmap(x.to)) rd_.error(v, fp, "an exit leads to an off-map region (set offmap: true on it)");
+        if (x.to >= 0 && onmap(x.to))
+          rd_.error(v, fp, "an exit leads to an off-map region (set offmap: true on it)");
       });
       num(rd_, sec, e, p, "capacity", x.capacity);
       num(rd_, sec, e, p, "km", x.km);
@@ -699,10 +729,10 @@ class ScenarioParser {
         continue;
       }
       a.is_state = choice(rd_, sec, v, p, "kind", true) == "state";
-      field(rd_, v, p, "home", true, [&](const Node& x, const std::string& fp) { a.home = region(x, fp); });
-      field(rd_, v, p, "recruit_type", false, [&](const Node& x, const std::string& fp) {
-        a.recruit_type = type(x, fp);
-      });
+      field(rd_, v, p, "home", true,
+            [&](const Node& x, const std::string& fp) { a.home = region(x, fp); });
+      field(rd_, v, p, "recruit_type", false,
+            [&](const Node& x, const std::string& fp) { a.recruit_type = type(x, fp); });
       if (a.recruit_type < 0) a.recruit_type = 0;
       num(rd_, sec, v, p, "aggressiveness", a.aggressiveness);
       num(rd_, sec, v, p, "risk_aversion", a.risk_aversion);
@@ -731,10 +761,12 @@ class ScenarioParser {
           const std::string ip = Reader::index(fp, i);
           if (!rd_.check_map(f, ip, fsec)) continue;
           ForceSpec force;
-          field(rd_, f, ip, "type", true, [&](const Node& x, const std::string& xp) { force.type = type(x, xp); });
+          field(rd_, f, ip, "type", true,
+                [&](const Node& x, const std::string& xp) { force.type = type(x, xp); });
           field(rd_, f, ip, "region", true, [&](const Node& x, const std::string& xp) {
             force.region = region(x, xp);
-            if (force.region >= 0 && !onmap(force.region)) rd_.error(x, xp, "forces start in an on-map region");
+            if (force.region >= 0 && !onmap(force.region))
+              rd_.error(x, xp, "forces start in an on-map region");
           });
           num(rd_, fsec, f, ip, "strength", force.strength);
           total_units += std::ceil(force.strength / spec_.run.unit_size);
@@ -742,8 +774,11 @@ class ScenarioParser {
         }
       });
       if (total_units > rd_.limits().max_units) {
-        rd_.error(v, p, "forces split into more than " + std::to_string(static_cast<long long>(rd_.limits().max_units)) +
-                            " units at unit_size " + std::to_string(spec_.run.unit_size) + "; raise run.unit_size");
+        rd_.error(v, p,
+                  "forces split into more than " +
+                      std::to_string(static_cast<long long>(rd_.limits().max_units)) +
+                      " units at unit_size " + std::to_string(spec_.run.unit_size) +
+                      "; raise run.unit_size");
         total_units = -1e300;  // report once
       }
       spec_.actors.push_back(a);
@@ -760,13 +795,18 @@ class ScenarioParser {
       const std::string p = Reader::index("relations", i);
       if (!rd_.check_map(e, p, sec)) continue;
       RelationSpec rel;
-      field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { rel.a = actor(v, fp); });
-      field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { rel.b = actor(v, fp); });
+      field(rd_, e, p, "a", true,
+            [&](const Node& v, const std::string& fp) { rel.a = actor(v, fp); });
+      field(rd_, e, p, "b", true,
+            [&](const Node& v, const std::string& fp) { rel.b = actor(v, fp); });
       num(rd_, sec, e, p, "value", rel.value);
       if (rel.a < 0 || rel.b < 0) continue;
-      if (rel.a == rel.b) rd_.error(e, p, "a relation joins two different actors");
-      else if (!seen.emplace(std::min(rel.a, rel.b), std::max(rel.a, rel.b)).second) rd_.error(e, p, "duplicate relation for this pair");
-      else spec_.relations.push_back(rel);
+      if (rel.a == rel.b)
+        rd_.error(e, p, "a relation joins two different actors");
+      else if (!seen.emplace(std::min(rel.a, rel.b), std::max(rel.a, rel.b)).second)
+        rd_.error(e, p, "duplicate relation for this pair");
+      else
+        spec_.relations.push_back(rel);
     }
   }
 
@@ -778,12 +818,16 @@ class ScenarioParser {
       const std::string p = Reader::index("sponsors", i);
       if (!rd_.check_map(e, p, sec)) continue;
       SponsorSpec s;
-      field(rd_, e, p, "sponsor", true, [&](const Node& v, const std::string& fp) { s.sponsor = actor(v, fp); });
-      field(rd_, e, p, "client", true, [&](const Node& v, const std::string& fp) { s.client = actor(v, fp); });
+      field(rd_, e, p, "sponsor", true,
+            [&](const Node& v, const std::string& fp) { s.sponsor = actor(v, fp); });
+      field(rd_, e, p, "client", true,
+            [&](const Node& v, const std::string& fp) { s.client = actor(v, fp); });
       num(rd_, sec, e, p, "fraction", s.fraction);
       if (s.sponsor >= 0 && s.client >= 0) {
-        if (s.sponsor == s.client) rd_.error(e, p, "an actor cannot sponsor itself");
-        else spec_.sponsors.push_back(s);
+        if (s.sponsor == s.client)
+          rd_.error(e, p, "an actor cannot sponsor itself");
+        else
+          spec_.sponsors.push_back(s);
       }
     }
   }
@@ -796,8 +840,10 @@ class ScenarioParser {
     for (std::size_t i = 0; i < n.size(); ++i) {
       const int r = region(n[i], Reader::index(p, i));
       if (r < 0) continue;
-      if (std::find(out.begin(), out.end(), r) != out.end()) rd_.error(n[i], Reader::index(p, i), "listed twice");
-      else out.push_back(r);
+      if (std::find(out.begin(), out.end(), r) != out.end())
+        rd_.error(n[i], Reader::index(p, i), "listed twice");
+      else
+        out.push_back(r);
     }
   }
 
@@ -808,8 +854,10 @@ class ScenarioParser {
       const std::string p = Reader::index("garrisons", i);
       if (!rd_.check_map(e, p, S("garrison"))) continue;
       GarrisonSpec g;
-      field(rd_, e, p, "actor", true, [&](const Node& v, const std::string& fp) { g.actor = actor(v, fp); });
-      field(rd_, e, p, "regions", true, [&](const Node& v, const std::string& fp) { region_list(v, fp, g.regions); });
+      field(rd_, e, p, "actor", true,
+            [&](const Node& v, const std::string& fp) { g.actor = actor(v, fp); });
+      field(rd_, e, p, "regions", true,
+            [&](const Node& v, const std::string& fp) { region_list(v, fp, g.regions); });
       if (g.actor >= 0) spec_.garrisons.push_back(g);
     }
   }
@@ -835,33 +883,48 @@ class ScenarioParser {
       const lang::Section* sec_ptr = lang::variant(group, t);
       if (sec_ptr == nullptr) {
         std::vector<std::string> types;
-        for (const auto& id : group.variants) types.push_back(key_of(S(id), "type").choices.front());
+        for (const auto& id : group.variants)
+          types.push_back(key_of(S(id), "type").choices.front());
         const auto near = nearest(t, types);
         rd_.error(tn, Reader::child(p, "type"),
-                  "unknown event type '" + t + "'" + (near.empty() ? "; valid: " + join_names(types) : "; did you mean '" + near + "'?"));
+                  "unknown event type '" + t + "'" +
+                      (near.empty() ? "; valid: " + join_names(types)
+                                    : "; did you mean '" + near + "'?"));
         continue;
       }
       const lang::Section& sec = *sec_ptr;
-      if (t == "drawdown") ev.type = EventType::Drawdown;
-      else if (t == "external_demand") ev.type = EventType::ExternalDemand;
-      else if (t == "reinforcement") ev.type = EventType::Reinforcement;
-      else if (t == "relation_change") ev.type = EventType::RelationChange;
-      else if (t == "budget_change") ev.type = EventType::BudgetChange;
-      else throw std::logic_error("powershift: event type '" + t + "' has no EventType");
+      if (t == "drawdown")
+        ev.type = EventType::Drawdown;
+      else if (t == "external_demand")
+        ev.type = EventType::ExternalDemand;
+      else if (t == "reinforcement")
+        ev.type = EventType::Reinforcement;
+      else if (t == "relation_change")
+        ev.type = EventType::RelationChange;
+      else if (t == "budget_change")
+        ev.type = EventType::BudgetChange;
+      else
+        throw std::logic_error("powershift: event type '" + t + "' has no EventType");
       if (!rd_.check_map(e, p, sec)) continue;
       // The last step covers ((steps - 1) dt, steps dt]: a later day would never apply.
       num(rd_, sec, e, p, "day", ev.day, Need::Table, (spec_.run.steps - 1) * spec_.run.dt);
       if (ev.type == EventType::RelationChange) {
-        field(rd_, e, p, "a", true, [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
-        field(rd_, e, p, "b", true, [&](const Node& v, const std::string& fp) { ev.other = actor(v, fp); });
+        field(rd_, e, p, "a", true,
+              [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
+        field(rd_, e, p, "b", true,
+              [&](const Node& v, const std::string& fp) { ev.other = actor(v, fp); });
         num(rd_, sec, e, p, "value", ev.value);
-        if (ev.actor >= 0 && ev.actor == ev.other) rd_.error(e, p, "a relation joins two different actors");
+        if (ev.actor >= 0 && ev.actor == ev.other)
+          rd_.error(e, p, "a relation joins two different actors");
       } else {
-        field(rd_, e, p, "actor", true, [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
+        field(rd_, e, p, "actor", true,
+              [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });
       }
       if (ev.type == EventType::Drawdown || ev.type == EventType::ExternalDemand) {
-        field(rd_, e, p, "leave", false, [&](const Node& v, const std::string& fp) { region_list(v, fp, ev.leave); });
-        field(rd_, e, p, "keep", false, [&](const Node& v, const std::string& fp) { region_list(v, fp, ev.keep); });
+        field(rd_, e, p, "leave", false,
+              [&](const Node& v, const std::string& fp) { region_list(v, fp, ev.leave); });
+        field(rd_, e, p, "keep", false,
+              [&](const Node& v, const std::string& fp) { region_list(v, fp, ev.keep); });
         field(rd_, e, p, "first", false, [&](const Node& v, const std::string& fp) {
           if (!v.IsSequence()) {
             rd_.error(v, fp, "expected a list of unit types");
@@ -881,10 +944,12 @@ class ScenarioParser {
       if (ev.type == EventType::Drawdown) parse_drawdown(sec, e, p, ev);
       if (ev.type == EventType::ExternalDemand) num(rd_, sec, e, p, "strength", ev.strength);
       if (ev.type == EventType::Reinforcement) {
-        field(rd_, e, p, "unit_type", true, [&](const Node& v, const std::string& fp) { ev.unit_type = type(v, fp); });
+        field(rd_, e, p, "unit_type", true,
+              [&](const Node& v, const std::string& fp) { ev.unit_type = type(v, fp); });
         field(rd_, e, p, "region", true, [&](const Node& v, const std::string& fp) {
           ev.region = region(v, fp);
-          if (ev.region >= 0 && !onmap(ev.region)) rd_.error(v, fp, "reinforcements arrive in an on-map region");
+          if (ev.region >= 0 && !onmap(ev.region))
+            rd_.error(v, fp, "reinforcements arrive in an on-map region");
         });
         num(rd_, sec, e, p, "strength", ev.strength);
         // Reinforcements count toward the unit limit like starting forces.
@@ -907,7 +972,8 @@ class ScenarioParser {
     }
   }
 
-  void parse_drawdown(const lang::Section& sec, const Node& e, const std::string& p, EventSpec& ev) {
+  void parse_drawdown(const lang::Section& sec, const Node& e, const std::string& p,
+                      EventSpec& ev) {
     const bool has_schedule = e["schedule"].IsDefined();
     const bool has_scope = e["scope"].IsDefined() || e["pace_days"].IsDefined();
     if (has_schedule && has_scope) {
@@ -941,10 +1007,14 @@ class ScenarioParser {
       ev.schedule.push_back({pace, scope});
     }
     const std::string motive = choice(rd_, sec, e, p, "motive", false);
-    if (motive == "budget_pressure") ev.motive = Motive::BudgetPressure;
-    else if (motive == "external_demand") ev.motive = Motive::ExternalDemand;
-    else if (motive == "relations") ev.motive = Motive::Relations;
-    else if (motive == "unspecified") ev.motive = Motive::Unspecified;
+    if (motive == "budget_pressure")
+      ev.motive = Motive::BudgetPressure;
+    else if (motive == "external_demand")
+      ev.motive = Motive::ExternalDemand;
+    else if (motive == "relations")
+      ev.motive = Motive::Relations;
+    else if (motive == "unspecified")
+      ev.motive = Motive::Unspecified;
   }
 
   void parse_outputs(const Node& n) {
@@ -1017,7 +1087,8 @@ class ScenarioParser {
     // Off-map regions must be reachable through an exit.
     for (int r = 0; r < R; ++r) {
       if (!spec_.regions[r].offmap) continue;
-      const bool linked = std::any_of(spec_.exits.begin(), spec_.exits.end(), [&](const ExitSpec& x) { return x.to == r; });
+      const bool linked = std::any_of(spec_.exits.begin(), spec_.exits.end(),
+                                      [&](const ExitSpec& x) { return x.to == r; });
       if (!linked) {
         rd_.warn(region_nodes_[r], Reader::index("regions", r),
                  "off-map region '" + spec_.regions[r].name + "' has no exit leading to it");
@@ -1026,8 +1097,10 @@ class ScenarioParser {
     // Drawdowns need an exit.
     for (std::size_t i = 0; i < spec_.events.size(); ++i) {
       const auto& e = spec_.events[i];
-      if ((e.type == EventType::Drawdown || e.type == EventType::ExternalDemand) && spec_.exits.empty()) {
-        rd_.error(event_nodes_[i], Reader::index("events", i), "a withdrawal needs at least one exit in 'exits'");
+      if ((e.type == EventType::Drawdown || e.type == EventType::ExternalDemand) &&
+          spec_.exits.empty()) {
+        rd_.error(event_nodes_[i], Reader::index("events", i),
+                  "a withdrawal needs at least one exit in 'exits'");
       }
     }
     // Drawdowns of one actor whose periods [day, day + last schedule day] overlap: the two
@@ -1039,7 +1112,8 @@ class ScenarioParser {
       for (std::size_t j = i + 1; j < spec_.events.size(); ++j) {
         const auto& a = spec_.events[i];
         const auto& b = spec_.events[j];
-        if (a.type != EventType::Drawdown || b.type != EventType::Drawdown || a.actor != b.actor) continue;
+        if (a.type != EventType::Drawdown || b.type != EventType::Drawdown || a.actor != b.actor)
+          continue;
         const auto [a0, a1] = period(a);
         const auto [b0, b1] = period(b);
         if (a0 < b1 && b0 < a1) {
@@ -1051,9 +1125,10 @@ class ScenarioParser {
     // Explicit Euler relaxations must not overshoot: dt x rate <= 1.
     const auto& par = spec_.params;
     const double dt = spec_.run.dt;
-    const std::pair<const char*, double> rates[] = {{"model.control.zeta", par.control.zeta},
-                                                    {"model.control.zeta_support", par.control.zeta_support},
-                                                    {"model.morale.recovery", par.morale.recovery}};
+    const std::pair<const char*, double> rates[] = {
+        {"model.control.zeta", par.control.zeta},
+        {"model.control.zeta_support", par.control.zeta_support},
+        {"model.morale.recovery", par.morale.recovery}};
     for (const auto& [name, rate] : rates) {
       if (dt * rate > 1.0 + 1e-12) {
         std::ostringstream os;
@@ -1079,14 +1154,16 @@ namespace {
 LoadResult finish(const detail::Composed& composed, const std::string& text,
                   const std::string& file_label, const LoadOptions& options) {
   Node root = composed.root;
-  if (!options.overrides.empty()) root = detail::apply_overrides(root, options.overrides, options.limits);
+  if (!options.overrides.empty())
+    root = detail::apply_overrides(root, options.overrides, options.limits);
   LoadResult result;
   result.spec.source_path = file_label;
   if (composed.files.size() > 1 || !options.overrides.empty()) {
     // Outputs store the scenario as it ran: the merged document, which loads to the same spec.
     std::vector<std::string> header = {"powershift: the scenario as loaded, composed from"};
     header.push_back("  " + composed.files.front());
-    for (std::size_t i = 1; i < composed.files.size(); ++i) header.push_back("  extends " + composed.files[i]);
+    for (std::size_t i = 1; i < composed.files.size(); ++i)
+      header.push_back("  extends " + composed.files[i]);
     for (const auto& o : options.overrides) header.push_back("  " + detail::label_of(o));
     result.spec.source_text = doc::emit(root, header);
   } else {
@@ -1120,8 +1197,8 @@ LoadResult load_string(const std::string& text, const std::string& file_label,
     throw ScenarioError(std::vector<Diagnostic>{d});
   }
   const auto file = std::make_shared<const std::string>(file_label);
-  const auto composed = detail::compose(text, file, "", options.base_dir, !options.base_dir.empty(),
-                                        options.limits);
+  const auto composed =
+      detail::compose(text, file, "", options.base_dir, !options.base_dir.empty(), options.limits);
   return finish(composed, text, file_label, options);
 }
 
@@ -1145,6 +1222,8 @@ std::string scenario_dir() {
   return POWERSHIFT_SCENARIO_DIR;
 }
 
-std::string default_scenario_path() { return scenario_dir() + "/syria-2024-12.yaml"; }
+std::string default_scenario_path() {
+  return scenario_dir() + "/syria-2024-12.yaml";
+}
 
 }  // namespace powershift::scenario

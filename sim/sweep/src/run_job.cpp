@@ -4,9 +4,9 @@
 #include <filesystem>
 
 #include "powershift/engine/schema.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "powershift/model/error.hpp"
 #include "powershift/output/checkpoint.hpp"
-#include "powershift/engine/simulation.hpp"
 
 namespace powershift {
 

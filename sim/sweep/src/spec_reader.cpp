@@ -11,9 +11,9 @@
 #include <optional>
 #include <set>
 
+#include "powershift/engine/schema.hpp"
 #include "powershift/scenario/compose.hpp"
 #include "powershift/scenario/document.hpp"
-#include "powershift/engine/schema.hpp"
 #include "powershift/sweep/spec.hpp"
 
 namespace powershift::sweep {

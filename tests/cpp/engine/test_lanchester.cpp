@@ -44,7 +44,8 @@ TEST(Lanchester, SquareLawInvariantDriftsExactlyAsExplicitEulerPredicts) {
     const double i0 = b * p.x[0] * p.x[0] - a * p.y[0] * p.y[0];
     for (int n = 1; n <= steps; ++n) {
       const double in = b * p.x[n] * p.x[n] - a * p.y[n] * p.y[n];
-      EXPECT_NEAR(in / i0, std::pow(1.0 - a * b * dt * dt, n), 1e-9) << "dt " << dt << " step " << n;
+      EXPECT_NEAR(in / i0, std::pow(1.0 - a * b * dt * dt, n), 1e-9)
+          << "dt " << dt << " step " << n;
     }
     // Against the continuous invariant: drift over 20 days is a b dt^2 x 20/dt to first order.
     const double last = b * p.x[steps] * p.x[steps] - a * p.y[steps] * p.y[steps];

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "powershift/engine/simulation.hpp"
 #include "powershift/model/metrics.hpp"
 #include "powershift/model/phases.hpp"
-#include "powershift/engine/simulation.hpp"
 #include "test_support.hpp"
 
 namespace ps = powershift;

@@ -110,7 +110,8 @@ TEST(Determinism, ReplicateOrderDoesNotMatter) {
       const auto& b = other->at(r);
       EXPECT_TRUE(same_bits(a.trajectory.control, b.trajectory.control)) << "replicate " << r;
       EXPECT_TRUE(same_bits(a.trajectory.forces, b.trajectory.forces)) << "replicate " << r;
-      EXPECT_TRUE(same_bits(a.counterfactual->control, b.counterfactual->control)) << "replicate " << r;
+      EXPECT_TRUE(same_bits(a.counterfactual->control, b.counterfactual->control))
+          << "replicate " << r;
     }
   }
   // Replicates are distinct random streams.
@@ -138,9 +139,12 @@ TEST(Determinism, CounterRngIsAPureFunctionOfItsCounter) {
   const ps::CounterRng r1(42, 7);
   const ps::CounterRng r2(42, 7);
   const ps::CounterRng other(42, 8);
-  EXPECT_EQ(r1.uniform(10, ps::RngPhase::EngageNoise, 3, 1), r2.uniform(10, ps::RngPhase::EngageNoise, 3, 1));
-  EXPECT_NE(r1.uniform(10, ps::RngPhase::EngageNoise, 3, 1), other.uniform(10, ps::RngPhase::EngageNoise, 3, 1));
-  EXPECT_NE(r1.uniform(10, ps::RngPhase::EngageNoise, 3, 1), r1.uniform(11, ps::RngPhase::EngageNoise, 3, 1));
+  EXPECT_EQ(r1.uniform(10, ps::RngPhase::EngageNoise, 3, 1),
+            r2.uniform(10, ps::RngPhase::EngageNoise, 3, 1));
+  EXPECT_NE(r1.uniform(10, ps::RngPhase::EngageNoise, 3, 1),
+            other.uniform(10, ps::RngPhase::EngageNoise, 3, 1));
+  EXPECT_NE(r1.uniform(10, ps::RngPhase::EngageNoise, 3, 1),
+            r1.uniform(11, ps::RngPhase::EngageNoise, 3, 1));
   // Moments of the three distributions over 200,000 counters.
   double su = 0, sn = 0, sn2 = 0, sg = 0;
   const int n = 200000;

@@ -100,9 +100,11 @@ TEST_F(SyriaBaseline, UnitsMovePurposefully) {
     reversed.push_back(static_cast<double>(m.reversals_within_3) /
                        std::max<double>(static_cast<double>(m.moves), 1.0));
   }
-  std::printf("moves per unit per day after day 30: mean %.4f max %.4f; reversed within 3 days: "
-              "mean %.3f max %.3f\n", mean(rate), *std::max_element(rate.begin(), rate.end()),
-              mean(reversed), *std::max_element(reversed.begin(), reversed.end()));
+  std::printf(
+      "moves per unit per day after day 30: mean %.4f max %.4f; reversed within 3 days: "
+      "mean %.3f max %.3f\n",
+      mean(rate), *std::max_element(rate.begin(), rate.end()), mean(reversed),
+      *std::max_element(reversed.begin(), reversed.end()));
   EXPECT_LT(mean(rate), 0.05);
   EXPECT_LT(mean(reversed), 0.20);
 }
@@ -138,10 +140,11 @@ TEST_F(SyriaBaseline, IrregularsSurviveAsInsurgents) {
       casualties.push_back(final_of(tr.casualties, tr, a) / tr.forces_actor[a]);
       early_budget.push_back(tr.budget[static_cast<std::size_t>(5) * tr.A + a] / tr.budget[a]);
     }
-    std::printf("%s keeps %.2f of its strength (min %.2f); casualties %.3f, demobilised %.3f of it; "
-                "budget on day 5 %.3f of B0\n", name, mean(kept),
-                *std::min_element(kept.begin(), kept.end()), mean(casualties), mean(demob),
-                mean(early_budget));
+    std::printf(
+        "%s keeps %.2f of its strength (min %.2f); casualties %.3f, demobilised %.3f of it; "
+        "budget on day 5 %.3f of B0\n",
+        name, mean(kept), *std::min_element(kept.begin(), kept.end()), mean(casualties),
+        mean(demob), mean(early_budget));
     EXPECT_GT(mean(kept), 0.3) << name;
     EXPECT_LT(mean(casualties), 0.5) << name;
     EXPECT_GT(mean(early_budget), 0.99) << name;
@@ -245,8 +248,9 @@ TEST_F(SyriaBaseline, VacuumOpensAndIsFilledOnlyWithTheDrawdown) {
               mean(cf_final));
   EXPECT_LT(mean(dd_final), 0.1);
   EXPECT_GT(mean(cf_final), 0.6);
-  std::printf("Hmeimim: Russia below 0.5 on day %.1f, others above 0.5 on day %.1f, peak vacuum %.2f\n",
-              mean(lost_day), mean(filled_day), mean(peak));
+  std::printf(
+      "Hmeimim: Russia below 0.5 on day %.1f, others above 0.5 on day %.1f, peak vacuum %.2f\n",
+      mean(lost_day), mean(filled_day), mean(peak));
   EXPECT_LE(mean(lost_day), mean(filled_day) + 1.0);
 }
 
@@ -262,7 +266,8 @@ TEST_F(SyriaBaseline, ThinForceLeavesAVacuum) {
       if (spec().regions[reg].offmap || spec().regions[reg].population < 1e5) continue;
       double strength = 0.0, held = 0.0;
       for (int a = 0; a < tr.A; ++a) {
-        strength += static_cast<double>(tr.forces[(static_cast<std::size_t>(last) * tr.R + reg) * tr.A + a]);
+        strength += static_cast<double>(
+            tr.forces[(static_cast<std::size_t>(last) * tr.R + reg) * tr.A + a]);
         held += control_at(tr, last, reg, a);
       }
       const double need = theta * spec().regions[reg].population;
@@ -271,11 +276,15 @@ TEST_F(SyriaBaseline, ThinForceLeavesAVacuum) {
     }
   }
   if (thin.empty()) {
-    std::printf("baseline: no populated region is held by less than theta p; where > 3 theta p: "
-                "vacuum %.2f (%zu region-replicates)\n", mean(thick), thick.size());
+    std::printf(
+        "baseline: no populated region is held by less than theta p; where > 3 theta p: "
+        "vacuum %.2f (%zu region-replicates)\n",
+        mean(thick), thick.size());
   } else {
-    std::printf("vacuum where strength < theta p: %.2f (%zu region-replicates); where > 3 theta p: "
-                "%.2f (%zu)\n", mean(thin), thin.size(), mean(thick), thick.size());
+    std::printf(
+        "vacuum where strength < theta p: %.2f (%zu region-replicates); where > 3 theta p: "
+        "%.2f (%zu)\n",
+        mean(thin), thin.size(), mean(thick), thick.size());
   }
   ASSERT_FALSE(thick.empty());
   EXPECT_LT(mean(thick), 0.2);
@@ -291,7 +300,8 @@ TEST_F(SyriaBaseline, ThinForceLeavesAVacuum) {
   }
   const auto thin_runs = ensemble(variant, 10, false, 120);
   std::vector<double> vac;
-  for (const auto& r : thin_runs) vac.push_back(1.0 - r.trajectory.final_control.row(suwayda).sum());
+  for (const auto& r : thin_runs)
+    vac.push_back(1.0 - r.trajectory.final_control.row(suwayda).sum());
   std::printf("Suwayda held by %.0f against theta p = %.0f: vacuum on day 120 %.2f\n", 0.1 * need,
               need, mean(vac));
   EXPECT_GT(mean(vac), 0.5);
@@ -327,7 +337,8 @@ TEST(SyriaThin, RemovingADominantActorOpensAVacuumThatNeighboursFill) {
     peak_vacuum.push_back(pk);
   }
   std::printf("Raqqa without SDF forces: SDF control %.2f -> %.2f, others %.2f, peak vacuum %.2f\n",
-              spec.actors[sdf].control[raqqa], mean(sdf_final), mean(others_final), mean(peak_vacuum));
+              spec.actors[sdf].control[raqqa], mean(sdf_final), mean(others_final),
+              mean(peak_vacuum));
   EXPECT_LT(mean(sdf_final), 0.2);
   EXPECT_GT(mean(others_final), 0.5);
 }
@@ -340,9 +351,11 @@ TEST(SyriaCounterfactual, ZeroWithoutTheDrawdown) {
   eo.replicates = 8;
   eo.steps = 365;
   std::vector<ps::Trajectory> a(8), b(8);
-  ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) { a[r.replicate] = std::move(r.trajectory); });
+  ps::run_ensemble(world, eo,
+                   [&](ps::ReplicateResult&& r) { a[r.replicate] = std::move(r.trajectory); });
   eo.order = {7, 6, 5, 4, 3, 2, 1, 0};
-  ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) { b[r.replicate] = std::move(r.trajectory); });
+  ps::run_ensemble(world, eo,
+                   [&](ps::ReplicateResult&& r) { b[r.replicate] = std::move(r.trajectory); });
   double largest = 0.0;
   for (int i = 0; i < 8; ++i) {
     largest = std::max(largest, (a[i].final_control - b[i].final_control).abs().maxCoeff());
@@ -356,11 +369,13 @@ TEST_F(SyriaBaseline, CounterfactualAttributesTheCoastToTheDrawdown) {
   const int R = static_cast<int>(spec().regions.size());
   const int A = static_cast<int>(spec().actors.size());
   ps::Field effect = ps::Field::Zero(R, A);
-  for (const auto& r : runs()) effect += r.trajectory.final_control - r.counterfactual->final_control;
+  for (const auto& r : runs())
+    effect += r.trajectory.final_control - r.counterfactual->final_control;
   effect /= static_cast<double>(runs().size());
   std::printf("paired counterfactual at Hmeimim:");
   for (int a = 0; a < A; ++a) {
-    if (std::abs(effect(hm, a)) > 0.02) std::printf(" %s %+.2f", spec().actors[a].name.c_str(), effect(hm, a));
+    if (std::abs(effect(hm, a)) > 0.02)
+      std::printf(" %s %+.2f", spec().actors[a].name.c_str(), effect(hm, a));
   }
   std::printf("\n");
   EXPECT_LT(effect(hm, russia), -0.5);

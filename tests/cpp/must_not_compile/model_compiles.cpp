@@ -2,4 +2,6 @@
 // of the other cases come from the missing include root and nothing else.
 #include "powershift/model/state.hpp"
 
-int powershift_must_not_compile_control() { return 0; }
+int powershift_must_not_compile_control() {
+  return 0;
+}

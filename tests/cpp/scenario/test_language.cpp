@@ -12,30 +12,32 @@
 #include <string>
 #include <vector>
 
+#include "mini_scenario.hpp"
 #include "powershift/model/error.hpp"
+#include "powershift/model/scenario_spec.hpp"
 #include "powershift/scenario/language.hpp"
 #include "powershift/scenario/loader.hpp"
-#include "powershift/model/scenario_spec.hpp"
-#include "mini_scenario.hpp"
 
 namespace ps = powershift;
 namespace fs = std::filesystem;
 namespace lang = powershift::scenario::language;
 using ps::scenario::Limits;
-using ps::scenario::LoadOptions;
 using ps::scenario::load_file;
 using ps::scenario::load_string;
+using ps::scenario::LoadOptions;
 using ps::scenario::Override;
 
 namespace {
 
 // The minimal scenario of test_loader.cpp, named `base` and seeded. Line numbers matter to the
 // tests below; the two changes keep them.
-const std::string kBase = powershift::test::with("run: {steps: 60}", "run: {steps: 60, seed: 7}",
-                                                 powershift::test::with("name: mini", "name: base"));
+const std::string kBase =
+    powershift::test::with("run: {steps: 60}", "run: {steps: 60, seed: 7}",
+                           powershift::test::with("name: mini", "name: base"));
 using powershift::test::kLabel;
 
-std::string replaced(const std::string& from, const std::string& to, const std::string& base = kBase) {
+std::string replaced(const std::string& from, const std::string& to,
+                     const std::string& base = kBase) {
   return powershift::test::with(from, to, base);
 }
 
@@ -134,22 +136,22 @@ TEST(LanguageExtends, MappingsMergeKeyByKeyAndListsReplace) {
                                "events: []\n");
   const auto s = load_file(child).spec;
   EXPECT_EQ(s.name, "child");
-  EXPECT_EQ(s.run.steps, 90);             // overridden
-  EXPECT_EQ(s.run.seed, 7u);              // inherited next to it
+  EXPECT_EQ(s.run.steps, 90);  // overridden
+  EXPECT_EQ(s.run.seed, 7u);   // inherited next to it
   EXPECT_DOUBLE_EQ(s.params.control.theta, 0.004);
-  ASSERT_EQ(s.regions.size(), 3u);        // inherited list
+  ASSERT_EQ(s.regions.size(), 3u);  // inherited list
   const int red = actor(s, "red");
   const int blue = actor(s, "blue");
   ASSERT_GE(red, 0);
   ASSERT_GE(blue, 0);
   EXPECT_DOUBLE_EQ(s.actors[red].aggressiveness, 0.9);
-  EXPECT_TRUE(s.actors[red].is_state);     // merged: the rest of red is the base's
+  EXPECT_TRUE(s.actors[red].is_state);  // merged: the rest of red is the base's
   ASSERT_EQ(s.actors[red].forces.size(), 1u);
   EXPECT_DOUBLE_EQ(s.actors[red].forces[0].strength, 600.0);
   ASSERT_EQ(s.actors[blue].forces.size(), 1u);  // a list replaces the base's list
   EXPECT_DOUBLE_EQ(s.actors[blue].forces[0].strength, 1200.0);
   EXPECT_DOUBLE_EQ(s.actors[blue].support[1], 0.2);
-  EXPECT_TRUE(s.events.empty());           // replaced by an empty list
+  EXPECT_TRUE(s.events.empty());  // replaced by an empty list
   EXPECT_FALSE(s.has_drawdown());
 }
 
@@ -163,7 +165,7 @@ TEST(LanguageExtends, NullInTheChildRemovesTheInheritedValue) {
   const int blue = actor(s, "blue");
   ASSERT_GE(blue, 0);
   EXPECT_EQ(s.actors[blue].support, s.actors[blue].control);  // support defaults to control again
-  EXPECT_EQ(s.run.seed, 1u);                                   // the default, not the base's 7
+  EXPECT_EQ(s.run.seed, 1u);                                  // the default, not the base's 7
   EXPECT_EQ(s.run.steps, 60);
 }
 
@@ -279,17 +281,22 @@ TEST(LanguageExtends, BadExtendsValues) {
   dir.write("base.yaml", kBase);
   dir.write("empty.yaml", "# nothing\n");
   dir.write("list.yaml", "- a\n");
-  const auto ds1 = errors_from([&] { return load_file(dir.write("c1.yaml", "extends: [base.yaml]\nname: c\n")); });
+  const auto ds1 = errors_from(
+      [&] { return load_file(dir.write("c1.yaml", "extends: [base.yaml]\nname: c\n")); });
   ASSERT_NE(find(ds1, "extends", "expected the path of a base scenario"), nullptr) << dump(ds1);
-  const auto ds2 = errors_from([&] { return load_file(dir.write("c2.yaml", "extends: empty.yaml\nname: c\n")); });
+  const auto ds2 = errors_from(
+      [&] { return load_file(dir.write("c2.yaml", "extends: empty.yaml\nname: c\n")); });
   EXPECT_EQ(ds2[0].file, dir.path("empty.yaml")) << dump(ds2);
   EXPECT_NE(ds2[0].message.find("empty"), std::string::npos) << dump(ds2);
-  const auto ds3 = errors_from([&] { return load_file(dir.write("c3.yaml", "extends: list.yaml\nname: c\n")); });
+  const auto ds3 =
+      errors_from([&] { return load_file(dir.write("c3.yaml", "extends: list.yaml\nname: c\n")); });
   EXPECT_EQ(ds3[0].file, dir.path("list.yaml")) << dump(ds3);
-  const auto ds4 = errors_from([&] { return load_file(dir.write("c4.yaml", "extends: .\nname: c\n")); });
+  const auto ds4 =
+      errors_from([&] { return load_file(dir.write("c4.yaml", "extends: .\nname: c\n")); });
   ASSERT_NE(find(ds4, "extends", "not a regular file"), nullptr) << dump(ds4);
-  const auto ds5 = errors_from(
-      [&] { return load_file(dir.write("c5.yaml", "extends: base.yaml\nextends: base.yaml\nname: c\n")); });
+  const auto ds5 = errors_from([&] {
+    return load_file(dir.write("c5.yaml", "extends: base.yaml\nextends: base.yaml\nname: c\n"));
+  });
   ASSERT_NE(find(ds5, "extends", "duplicate key 'extends'"), nullptr) << dump(ds5);
 }
 
@@ -320,7 +327,8 @@ TEST(LanguagePaths, ParseAndFormat) {
   EXPECT_EQ(steps[1].index, 2u);
   EXPECT_EQ(steps[2].key, "leave");
   EXPECT_EQ(steps[3].index, 0u);
-  for (const std::string bad : {"", ".a", "a.", "a..b", "[0]", "a[", "a[x]", "a[-1]", "a]", "a[0]b"}) {
+  for (const std::string bad :
+       {"", ".a", "a.", "a..b", "[0]", "a[", "a[x]", "a[-1]", "a]", "a[0]b"}) {
     SCOPED_TRACE("path '" + bad + "'");
     EXPECT_THROW((void)ps::scenario::parse_path(bad), ps::ScenarioError);
   }
@@ -338,16 +346,16 @@ TEST(LanguagePaths, ParseOverride) {
 
 TEST(LanguageOverrides, ValidEditsChangeTheSpec) {
   const auto before = load_string(kBase, kLabel).spec;
-  const auto s = load_string(kBase, kLabel,
-                             with_sets({"actors.red.budget=0", "events[0].scope=0.25",
-                                        "model.control.theta=0.003", "regions[1].population=5",
-                                        "run.steps=90", "actors.red.salience.B=0.5",
-                                        "actors.red.salience.default=0.1", "events[0].leave=[B]",
-                                        "unit_types.inf.law=linear", "actors.blue.forces[0].strength=1000",
-                                        "events[0].motive=budget_pressure", "outputs.interval=5",
-                                        "outputs.event_min_losses=50",
-                                        "relations[0].source=a note"}))
-                     .spec;
+  const auto s =
+      load_string(
+          kBase, kLabel,
+          with_sets({"actors.red.budget=0", "events[0].scope=0.25", "model.control.theta=0.003",
+                     "regions[1].population=5", "run.steps=90", "actors.red.salience.B=0.5",
+                     "actors.red.salience.default=0.1", "events[0].leave=[B]",
+                     "unit_types.inf.law=linear", "actors.blue.forces[0].strength=1000",
+                     "events[0].motive=budget_pressure", "outputs.interval=5",
+                     "outputs.event_min_losses=50", "relations[0].source=a note"}))
+          .spec;
   EXPECT_LT(before.actors[0].budget, 0.0);
   EXPECT_DOUBLE_EQ(s.actors[0].budget, 0.0);
   EXPECT_DOUBLE_EQ(s.events[0].schedule.back().fraction, 0.25);
@@ -378,9 +386,10 @@ TEST(LanguageOverrides, AppliedInOrderAfterExtends) {
   TempDir dir;
   dir.write("base.yaml", kBase);
   const auto child = dir.write("child.yaml", "extends: base.yaml\nname: child\nrun: {steps: 30}\n");
-  const auto s = load_file(child, Limits{}, {ps::scenario::parse_override("run.steps=40"),
-                                             ps::scenario::parse_override("run.steps=50"),
-                                             ps::scenario::parse_override("run.seed=9")})
+  const auto s = load_file(child, Limits{},
+                           {ps::scenario::parse_override("run.steps=40"),
+                            ps::scenario::parse_override("run.steps=50"),
+                            ps::scenario::parse_override("run.seed=9")})
                      .spec;
   EXPECT_EQ(s.run.steps, 50);
   EXPECT_EQ(s.run.seed, 9u);
@@ -399,7 +408,8 @@ TEST(LanguageOverrides, InvalidPathsNameTheOverrideAndThePath) {
       {"run.stpes=5", "run.stpes", "did you mean 'steps'?"},
       {"regions[7].population=1", "regions[7]", "index 7 is out of range: 'regions' has 3 entries"},
       {"run.steps.x=1", "run.steps.x", "single value"},
-      {"events[0].scoep=1", "events[0].scoep", "unknown key 'scoep' in a drawdown event; did you mean 'scope'?"},
+      {"events[0].scoep=1", "events[0].scoep",
+       "unknown key 'scoep' in a drawdown event; did you mean 'scope'?"},
       {"events[0].strength=1", "events[0].strength", "unknown key 'strength' in a drawdown event"},
       {"regions.name=X", "regions.name", "is a list"},
       {"run[0]=1", "run[0]", "is a mapping, not a list"},
@@ -419,28 +429,35 @@ TEST(LanguageOverrides, InvalidPathsNameTheOverrideAndThePath) {
     EXPECT_NE(ds[0].message.find(c.fragment), std::string::npos) << dump(ds);
   }
   // Every bad override is reported at once.
-  const auto ds = errors_from(
-      [&] { return load_string(kBase, kLabel, with_sets({"nosuch=1", "run.steps=5", "actors.x.kind=state"})); });
+  const auto ds = errors_from([&] {
+    return load_string(kBase, kLabel,
+                       with_sets({"nosuch=1", "run.steps=5", "actors.x.kind=state"}));
+  });
   EXPECT_EQ(ds.size(), 2u) << dump(ds);
 }
 
 TEST(LanguageOverrides, InvalidValuesAreLocatedAtTheOverride) {
   {
-    const auto ds = errors_from([&] { return load_string(kBase, kLabel, with_sets({"actors.red.budget=-1"})); });
+    const auto ds = errors_from(
+        [&] { return load_string(kBase, kLabel, with_sets({"actors.red.budget=-1"})); });
     const auto* d = find(ds, "actors.red.budget", "must be >= 0");
     ASSERT_NE(d, nullptr) << dump(ds);
     EXPECT_EQ(d->file, "--set actors.red.budget=-1");
     EXPECT_EQ(d->line, 0);
-    EXPECT_EQ(d->format(), "--set actors.red.budget=-1: error: actors.red.budget: must be >= 0 and <= 1e+15, got -1");
+    EXPECT_EQ(
+        d->format(),
+        "--set actors.red.budget=-1: error: actors.red.budget: must be >= 0 and <= 1e+15, got -1");
   }
   {
-    const auto ds = errors_from([&] { return load_string(kBase, kLabel, with_sets({"events[0].leave=[B, Nowhere]"})); });
+    const auto ds = errors_from(
+        [&] { return load_string(kBase, kLabel, with_sets({"events[0].leave=[B, Nowhere]"})); });
     const auto* d = find(ds, "events[0].leave[1]", "unknown region 'Nowhere'");
     ASSERT_NE(d, nullptr) << dump(ds);
     EXPECT_EQ(d->file, "--set events[0].leave=[B, Nowhere]");
   }
   {
-    const auto ds = errors_from([&] { return load_string(kBase, kLabel, with_sets({"run.dt=[1"})); });
+    const auto ds =
+        errors_from([&] { return load_string(kBase, kLabel, with_sets({"run.dt=[1"})); });
     ASSERT_EQ(ds.size(), 1u) << dump(ds);
     EXPECT_EQ(ds[0].path, "run.dt");
     EXPECT_NE(ds[0].message.find("invalid YAML"), std::string::npos) << dump(ds);
@@ -448,7 +465,8 @@ TEST(LanguageOverrides, InvalidValuesAreLocatedAtTheOverride) {
   }
   {
     // A new key in a fixed section is allowed by the path and checked as a value.
-    const auto ds = errors_from([&] { return load_string(kBase, kLabel, with_sets({"model.combat.noise=99"})); });
+    const auto ds = errors_from(
+        [&] { return load_string(kBase, kLabel, with_sets({"model.combat.noise=99"})); });
     const auto* d = find(ds, "model.combat.noise", "<= 5");
     ASSERT_NE(d, nullptr) << dump(ds);
     EXPECT_EQ(d->file, "--set model.combat.noise=99");
@@ -470,7 +488,8 @@ TEST(LanguageLimits, BillionLaughsIsRefusedQuickly) {
   }
   const auto start = std::chrono::steady_clock::now();
   const auto ds = errors_from([&] { return load_string(doc, "bomb.yaml"); });
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(secs, 1.0);
   ASSERT_EQ(ds.size(), 1u) << dump(ds);
   EXPECT_EQ(ds[0].file, "bomb.yaml");
@@ -479,8 +498,9 @@ TEST(LanguageLimits, BillionLaughsIsRefusedQuickly) {
   EXPECT_NE(ds[0].message.find("alias-expansion limit"), std::string::npos) << ds[0].message;
 
   // The same bomb inside a scenario, under a key the scenario accepts.
-  const auto ds2 = errors_from([&] { return load_string(kBase + "note: &n\n  " + doc.substr(0, doc.size() - 1) +
-                                                            "\n", "bomb.yaml"); });
+  const auto ds2 = errors_from([&] {
+    return load_string(kBase + "note: &n\n  " + doc.substr(0, doc.size() - 1) + "\n", "bomb.yaml");
+  });
   EXPECT_NE(ds2[0].message.find("alias-expansion limit"), std::string::npos) << dump(ds2);
 
   // A lower limit applies; ordinary aliases are fine.
@@ -494,7 +514,8 @@ TEST(LanguageLimits, BillionLaughsIsRefusedQuickly) {
 }
 
 TEST(LanguageLimits, RecursiveAliasIsRefused) {
-  const auto ds = errors_from([&] { return load_string("name: r\ndescription: &a [x, *a]\n", kLabel); });
+  const auto ds =
+      errors_from([&] { return load_string("name: r\ndescription: &a [x, *a]\n", kLabel); });
   ASSERT_FALSE(ds.empty());
   EXPECT_EQ(ds[0].file, kLabel);
   EXPECT_EQ(ds[0].line, 2) << dump(ds);
@@ -529,26 +550,32 @@ namespace {
 std::string probe(const std::string& section, const std::string& key) {
   const std::string kv = key + ": ~";
   if (section == "root") return kBase + kv + "\n";
-  if (section == "run") return replaced("run: {steps: 60, seed: 7}", "run: {steps: 60, seed: 7, " + kv + "}");
+  if (section == "run")
+    return replaced("run: {steps: 60, seed: 7}", "run: {steps: 60, seed: 7, " + kv + "}");
   if (section == "model") return kBase + "model: {" + kv + "}\n";
-  if (section.rfind("model.", 0) == 0) return kBase + "model: {" + section.substr(6) + ": {" + kv + "}}\n";
+  if (section.rfind("model.", 0) == 0)
+    return kBase + "model: {" + section.substr(6) + ": {" + kv + "}}\n";
   if (section == "region") return replaced("{name: A, lat", "{" + kv + ", name: A, lat");
-  if (section == "region.value") return replaced("population: 1000}", "population: 1000, value: {" + kv + "}}");
+  if (section == "region.value")
+    return replaced("population: 1000}", "population: 1000, value: {" + kv + "}}");
   if (section == "edge") return replaced("{a: A, b: B}", "{a: A, b: B, " + kv + "}");
   if (section == "exit") return replaced("capacity: 100}", "capacity: 100, " + kv + "}");
   if (section == "unit_type") return replaced("defence: 1.5}", "defence: 1.5, " + kv + "}");
   if (section == "actor") return replaced("    kind: state\n", "    kind: state\n    " + kv + "\n");
   if (section == "force") return replaced("strength: 600}", "strength: 600, " + kv + "}");
   if (section == "relation") return replaced("value: -0.5}", "value: -0.5, " + kv + "}");
-  if (section == "sponsor") return kBase + "sponsors: [{sponsor: red, client: blue, fraction: 0.1, " + kv + "}]\n";
+  if (section == "sponsor")
+    return kBase + "sponsors: [{sponsor: red, client: blue, fraction: 0.1, " + kv + "}]\n";
   if (section == "garrison") return kBase + "garrisons: [{actor: red, regions: [A], " + kv + "}]\n";
   if (section == "outputs") return kBase + "outputs: {" + kv + "}\n";
   if (section == "schedule_point") {
-    return replaced("scope: 0.5, pace_days: 30}", "schedule: [{day: 10, fraction: 0.2, " + kv + "}]}");
+    return replaced("scope: 0.5, pace_days: 30}",
+                    "schedule: [{day: 10, fraction: 0.2, " + kv + "}]}");
   }
   if (section == "event.drawdown") return replaced("pace_days: 30}", "pace_days: 30, " + kv + "}");
   if (section.rfind("event.", 0) == 0) {
-    return kBase + "  - {type: " + section.substr(6) + ", day: 1, " + (key == "type" || key == "day" ? "" : kv) + "}\n";
+    return kBase + "  - {type: " + section.substr(6) + ", day: 1, " +
+           (key == "type" || key == "day" ? "" : kv) + "}\n";
   }
   return "";
 }
@@ -587,13 +614,15 @@ TEST(LanguageTable, SourceAndNoteAreAcceptedInMappingsOfNames) {
   const auto s = load_string(text, kLabel).spec;
   EXPECT_EQ(s.actors.size(), 2u);
   EXPECT_EQ(s.unit_types.size(), 1u);
-  const auto ds = errors_from([&] { return load_string(replaced("actors:\n", "actors:\n  note: [x]\n"), kLabel); });
+  const auto ds = errors_from(
+      [&] { return load_string(replaced("actors:\n", "actors:\n  note: [x]\n"), kLabel); });
   ASSERT_NE(find(ds, "actors.note", "must be a string"), nullptr) << dump(ds);
 }
 
 TEST(LanguageTable, SchemaNamesEverySectionAndKeyWithDefaults) {
   const std::string schema = lang::json_schema();
-  EXPECT_NE(schema.find("\"$schema\": \"https://json-schema.org/draft/2020-12/schema\""), std::string::npos);
+  EXPECT_NE(schema.find("\"$schema\": \"https://json-schema.org/draft/2020-12/schema\""),
+            std::string::npos);
   for (const auto& s : lang::sections()) {
     EXPECT_NE(schema.find("\"" + s.id + "\": {"), std::string::npos) << s.id;
     for (const auto& k : s.keys) {

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "powershift/model/error.hpp"
-#include "powershift/scenario/loader.hpp"
-#include "powershift/model/scenario_spec.hpp"
 #include "mini_scenario.hpp"
+#include "powershift/model/error.hpp"
+#include "powershift/model/scenario_spec.hpp"
+#include "powershift/scenario/loader.hpp"
 
 namespace ps = powershift;
 using powershift::test::kLabel;
@@ -41,8 +41,9 @@ std::vector<ps::Diagnostic> diagnostics_of(const std::string& text, const Limits
 
 std::vector<ps::Diagnostic> errors_of(const std::string& text, const Limits& limits = {}) {
   auto all = diagnostics_of(text, limits);
-  all.erase(std::remove_if(all.begin(), all.end(), [](const ps::Diagnostic& d) { return d.warning; }),
-            all.end());
+  all.erase(
+      std::remove_if(all.begin(), all.end(), [](const ps::Diagnostic& d) { return d.warning; }),
+      all.end());
   return all;
 }
 
@@ -75,8 +76,8 @@ void expect_error(const std::string& text, int line, int column, const std::stri
   EXPECT_FALSE(d->warning);
   // The formatted form is what the CLI prints: file:line:col: error: path: message.
   EXPECT_NE(d->format().find(std::string(kLabel) + ":" + std::to_string(line) + ":" +
-                             std::to_string(column) + ": error: " +
-                             (path.empty() ? std::string() : path + ": ")),
+                             std::to_string(column) +
+                             ": error: " + (path.empty() ? std::string() : path + ": ")),
             std::string::npos)
       << d->format();
 }
@@ -190,9 +191,8 @@ TEST(Loader, SourceAndNoteKeysAreAcceptedEverywhere) {
 }
 
 TEST(Loader, ExplicitScheduleIsKept) {
-  const auto text =
-      with("scope: 0.5, pace_days: 30}",
-           "schedule: [{day: 10, fraction: 0.2}, {day: 20, fraction: 0.6}]}");
+  const auto text = with("scope: 0.5, pace_days: 30}",
+                         "schedule: [{day: 10, fraction: 0.2}, {day: 20, fraction: 0.6}]}");
   const auto s = load_string(text, kLabel).spec;
   ASSERT_EQ(s.events.size(), 1u);
   ASSERT_EQ(s.events[0].schedule.size(), 2u);
@@ -209,7 +209,8 @@ TEST(LoaderErrors, UnknownKeySuggestsTheNearestValidKey) {
                "did you mean 'strength'?");
   // The unknown key also leaves the required one missing.
   const auto ds = errors_of(with("strength: 600", "strenght: 600"));
-  EXPECT_NE(find(ds, "actors.red.forces[0].strength", "required key 'strength' is missing"), nullptr)
+  EXPECT_NE(find(ds, "actors.red.forces[0].strength", "required key 'strength' is missing"),
+            nullptr)
       << dump(ds);
 }
 
@@ -293,8 +294,8 @@ TEST(LoaderErrors, DuplicateRegionName) {
 TEST(LoaderErrors, DuplicateMappingKeys) {
   // In a flow mapping: line 12 "  inf: {attack: 1.0, defence: 1.5, attack: 2.0}", the second
   // key is in column 36.
-  expect_error(with("defence: 1.5}", "defence: 1.5, attack: 2.0}"), 12, 36,
-               "unit_types.inf.attack", "duplicate key 'attack'");
+  expect_error(with("defence: 1.5}", "defence: 1.5, attack: 2.0}"), 12, 36, "unit_types.inf.attack",
+               "duplicate key 'attack'");
   // At the top level: a second `name:` on line 31.
   expect_error(kMini + "name: other\n", 31, 1, "name", "duplicate key 'name'");
   // In a block mapping: a second `kind:` on line 16 of red.
@@ -368,10 +369,10 @@ TEST(LoaderErrors, EdgeToAnOffMapRegion) {
 TEST(LoaderErrors, MalformedYamlUnclosedBracket) {
   // An unclosed flow sequence on line 3 that runs into the next mapping key.
   const std::string text =
-      "name: broken\n"             // 1
-      "run: {steps: 10}\n"         // 2
-      "regions: [A, B\n"           // 3
-      "edges: []\n";               // 4
+      "name: broken\n"      // 1
+      "run: {steps: 10}\n"  // 2
+      "regions: [A, B\n"    // 3
+      "edges: []\n";        // 4
   const auto ds = errors_of(text);
   ASSERT_EQ(ds.size(), 1u) << dump(ds);
   const auto& d = ds[0];
@@ -453,10 +454,10 @@ TEST(LoaderErrors, MissingFile) {
 }
 
 TEST(LoaderErrors, AllErrorsInAFileAreReported) {
-  auto text = with("population: 1000", "population: lots");   // line 4
-  text = with("strength: 600", "strength: -600", text);       // line 19
-  text = with("value: -0.5", "value: 1.5", text);             // line 28
-  text = with("type: drawdown", "type: drawdwn", text);       // line 30
+  auto text = with("population: 1000", "population: lots");  // line 4
+  text = with("strength: 600", "strength: -600", text);      // line 19
+  text = with("value: -0.5", "value: 1.5", text);            // line 28
+  text = with("type: drawdown", "type: drawdwn", text);      // line 30
   const auto ds = errors_of(text);
   EXPECT_GE(ds.size(), 3u) << dump(ds);
   EXPECT_NE(find(ds, "regions[0].population", "expected a number"), nullptr) << dump(ds);

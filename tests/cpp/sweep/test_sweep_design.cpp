@@ -23,8 +23,8 @@ namespace {
 // A spec file next to a copy-free reference to the bundled two-towns example. One directory per
 // process: ctest -j runs this file's tests as concurrent processes.
 sw::SweepSpec spec_from(const std::string& body) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("powershift_test_sweep_design." + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("powershift_test_sweep_design." + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path path = dir / "spec.yaml";
   std::ofstream(path) << "sweep: t\nscenario: " << POWERSHIFT_SOURCE_DIR

@@ -66,13 +66,13 @@ struct EnsembleSummary {
   int replicates = 0;
   int withdrawing_actor = -1;
   Field control_initial;
-  Field control_final_mean;           // R x A
+  Field control_final_mean;                                    // R x A
   std::vector<double> control_pop_initial, control_pop_final;  // A
   std::vector<double> control_value_final;                     // A
   double vacuum_pop_final = 0.0;
-  std::vector<double> forces_initial, forces_final, casualties;  // A
-  std::vector<double> vacuum_final;  // R
-  Field attribution_net_mean;        // R x A
+  std::vector<double> forces_initial, forces_final, casualties;          // A
+  std::vector<double> vacuum_final;                                      // R
+  Field attribution_net_mean;                                            // R x A
   std::vector<double> attribution_lost_mean, attribution_unfilled_mean;  // R
   bool has_counterfactual = false;
   Field counterfactual_mean;  // E[C_T | drawdown] - E[C_T | none], R x A
@@ -91,7 +91,7 @@ class SummaryBuilder {
     Field control;
     std::vector<double> control_pop, control_value, forces_initial, forces, casualties;
     double vacuum_pop = 0.0;
-    NetAttribution attribution;                 // schema::replicate_finals, computed once
+    NetAttribution attribution;                  // schema::replicate_finals, computed once
     std::optional<Field> counterfactual_effect;  // with a counterfactual arm
   };
   const World& world_;

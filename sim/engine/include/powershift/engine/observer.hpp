@@ -40,8 +40,8 @@ struct Trajectory {
   std::vector<int> steps;
   std::vector<double> days;
   std::vector<float> control, support, power, forces;  // T x R x A
-  std::vector<double> control_pop, control_value, forces_actor, casualties, withdrawn,
-      exit_queue, budget;                                // T x A
+  std::vector<double> control_pop, control_value, forces_actor, casualties, withdrawn, exit_queue,
+      budget;                                             // T x A
   std::vector<double> vacuum_pop, hhi, effective_actors;  // T
   // At the end of the run.
   Field final_control;

@@ -9,8 +9,8 @@ namespace powershift {
 // One located problem in an input file.
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;    // 1-based; 0 when unknown
   std::string path;  // field path, e.g. actors.russia.forces[0].strength
   std::string message;
   bool warning = false;

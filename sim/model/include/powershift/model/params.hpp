@@ -4,32 +4,34 @@
 namespace powershift {
 
 struct CombatParams {
-  double alpha = 0.0106;          // model.combat.alpha: base kill rate per unit of firepower and day
-  double intensity = 0.1;         // model.combat.intensity (iota): fraction of a day spent fighting
-  double s_ref = 3000.0;          // model.combat.s_ref: reference strength of the linear law
-  double noise = 0.3;             // model.combat.noise: sd of log-normal noise on losses
-  double fight_threshold = 0.3;   // model.combat.fight_threshold: hostility x aggressiveness to fight
-  double accept = 0.5;            // model.combat.accept: friendly share below which irregulars decline
-  double leak = 0.1;              // model.combat.leak: fraction of fire exchanged when declining
+  double alpha = 0.0106;   // model.combat.alpha: base kill rate per unit of firepower and day
+  double intensity = 0.1;  // model.combat.intensity (iota): fraction of a day spent fighting
+  double s_ref = 3000.0;   // model.combat.s_ref: reference strength of the linear law
+  double noise = 0.3;      // model.combat.noise: sd of log-normal noise on losses
+  double fight_threshold =
+      0.3;              // model.combat.fight_threshold: hostility x aggressiveness to fight
+  double accept = 0.5;  // model.combat.accept: friendly share below which irregulars decline
+  double leak = 0.1;    // model.combat.leak: fraction of fire exchanged when declining
 };
 
 struct ControlParams {
-  double gamma = 2.0;               // model.control.gamma: contest exponent
-  double theta = 0.002;             // model.control.theta: policing requirement per inhabitant
-  double zeta = 0.1;                // model.control.zeta: control relaxation rate per day
-  double sigma = 1.0;               // model.control.sigma: legitimacy weight of support
-  double zeta_support = 0.01;       // model.control.zeta_support: support relaxation rate per day
-  double harm = 20.0;               // model.control.harm: support lost per casualty per inhabitant
-  double alliance_threshold = 0.5;  // model.control.alliance_threshold: Rel >= this joins coalitions
+  double gamma = 2.0;          // model.control.gamma: contest exponent
+  double theta = 0.002;        // model.control.theta: policing requirement per inhabitant
+  double zeta = 0.1;           // model.control.zeta: control relaxation rate per day
+  double sigma = 1.0;          // model.control.sigma: legitimacy weight of support
+  double zeta_support = 0.01;  // model.control.zeta_support: support relaxation rate per day
+  double harm = 20.0;          // model.control.harm: support lost per casualty per inhabitant
+  double alliance_threshold =
+      0.5;  // model.control.alliance_threshold: Rel >= this joins coalitions
 };
 
 struct DecideParams {
-  double h_ref = 300.0;      // model.decide.h_ref: strength increment valued by the actor
-  int max_exchanges = 10;    // model.decide.max_exchanges: target moves per decision
-  double move_cost = 0.05;   // model.decide.move_cost: cost per travel day (best-gain units)
-  double beta_scale = 4.0;   // model.decide.beta_scale: scale of rationality beta
-  double k_cost = 0.1;       // model.decide.k_cost: distance cost weight
-  double k_risk = 0.2;       // model.decide.k_risk: hostile-power risk weight
+  double h_ref = 300.0;     // model.decide.h_ref: strength increment valued by the actor
+  int max_exchanges = 10;   // model.decide.max_exchanges: target moves per decision
+  double move_cost = 0.05;  // model.decide.move_cost: cost per travel day (best-gain units)
+  double beta_scale = 4.0;  // model.decide.beta_scale: scale of rationality beta
+  double k_cost = 0.1;      // model.decide.k_cost: distance cost weight
+  double k_risk = 0.2;      // model.decide.k_risk: hostile-power risk weight
 };
 
 struct MoraleParams {
@@ -41,13 +43,14 @@ struct MoraleParams {
 };
 
 struct EconomyParams {
-  double budget_days = 90.0;         // model.economy.budget_days: starting budget in days of upkeep
-  double d_ref = 500.0;              // model.economy.d_ref: km at which upkeep doubles
-  double territory_fraction = 0.5;   // model.economy.territory_fraction: max share of income from ground
-  double tau_budget = 30.0;          // model.economy.tau_budget: days to spend a surplus
-  double recruit_rate = 2.0e-6;      // model.economy.recruit_rate: recruits per supporter per day
-  double recruit_cost = 30.0;        // model.economy.recruit_cost: budget per recruit
-  double demob_rate = 0.05;          // model.economy.demob_rate: demobilisation per unit deficit
+  double budget_days = 90.0;  // model.economy.budget_days: starting budget in days of upkeep
+  double d_ref = 500.0;       // model.economy.d_ref: km at which upkeep doubles
+  double territory_fraction =
+      0.5;                   // model.economy.territory_fraction: max share of income from ground
+  double tau_budget = 30.0;  // model.economy.tau_budget: days to spend a surplus
+  double recruit_rate = 2.0e-6;  // model.economy.recruit_rate: recruits per supporter per day
+  double recruit_cost = 30.0;    // model.economy.recruit_cost: budget per recruit
+  double demob_rate = 0.05;      // model.economy.demob_rate: demobilisation per unit deficit
 };
 
 struct RelationsParams {

@@ -20,13 +20,13 @@ struct StepContext {
   int t = 0;  // the step being computed, 1-based
 
   // Sense.
-  Field projected;     // P[r, a]: power projected into r (all types)
-  Field projected_air; // the part from types that do not hold ground
-  Field friendly;      // F[r, a]
-  Field hostile;       // Hs[r, a]
-  Field holding;       // H[r, a]
-  Field present;       // strength of ground-holding units present, X[r, a]
-  std::vector<double> by_type;  // K x R x A effective power of units present
+  Field projected;                         // P[r, a]: power projected into r (all types)
+  Field projected_air;                     // the part from types that do not hold ground
+  Field friendly;                          // F[r, a]
+  Field hostile;                           // Hs[r, a]
+  Field holding;                           // H[r, a]
+  Field present;                           // strength of ground-holding units present, X[r, a]
+  std::vector<double> by_type;             // K x R x A effective power of units present
   std::vector<std::uint8_t> type_present;  // K x R: any unit of type k present in r
 
   // Units present in each region, in id order (counting sort). Units that die later in the step
@@ -35,8 +35,8 @@ struct StepContext {
   std::vector<std::int32_t> region_units;
 
   // Engage.
-  Field inflicted;  // harm done by actor b in region r this step
-  Field losses;     // strength lost by actor a in region r this step
+  Field inflicted;            // harm done by actor b in region r this step
+  Field losses;               // strength lost by actor a in region r this step
   std::vector<double> clash;  // A x A casualties exchanged this step
 
   // Control.

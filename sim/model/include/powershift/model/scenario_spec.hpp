@@ -30,8 +30,8 @@ struct EdgeSpec {
 };
 
 struct ExitSpec {
-  int from = -1;  // on-map region
-  int to = -1;    // off-map region
+  int from = -1;          // on-map region
+  int to = -1;            // off-map region
   double capacity = 0.0;  // strength per day
   double km = 2000.0;
   std::string mode;  // airlift, sealift, road: descriptive
@@ -69,11 +69,11 @@ struct ActorSpec {
   double rationality = 5.0;
   int decision_interval = 3;
   double quality = 1.0;
-  double budget = -1.0;  // < 0: budget_days x day-0 upkeep
-  double income = -1.0;  // < 0: balanced against day-0 upkeep
-  std::vector<double> salience;        // per region
-  std::vector<double> control;         // per region, initial C
-  std::vector<double> support;         // per region, initial S
+  double budget = -1.0;          // < 0: budget_days x day-0 upkeep
+  double income = -1.0;          // < 0: balanced against day-0 upkeep
+  std::vector<double> salience;  // per region
+  std::vector<double> control;   // per region, initial C
+  std::vector<double> support;   // per region, initial S
   std::vector<ForceSpec> forces;
 };
 

@@ -58,15 +58,15 @@ std::vector<ScenarioWarning> engine_warnings(const World& world, double toleranc
 struct State {
   int step = 0;  // steps completed
   Units units;
-  Field control;  // C[r, a]
-  Field support;  // S[r, a]
-  Field target;   // actor target strength per region (decide phase)
-  Field recruit_pool;  // fractional recruits waiting to form a unit
+  Field control;         // C[r, a]
+  Field support;         // S[r, a]
+  Field target;          // actor target strength per region (decide phase)
+  Field recruit_pool;    // fractional recruits waiting to form a unit
   Field control_target;  // T[r, a] of the last control phase
 
-  std::vector<double> relations;  // A x A
+  std::vector<double> relations;                     // A x A
   std::vector<double> relations_pos, relations_neg;  // max(Rel, 0) and max(-Rel, 0), derived
-  std::vector<int> coalition;     // per actor
+  std::vector<int> coalition;                        // per actor
   int coalitions = 0;
   std::vector<std::uint8_t> fights;  // A x A: hostile and aggressive enough to fight
 
@@ -74,10 +74,10 @@ struct State {
   std::vector<double> sponsor_in, sponsor_out, income_factor;
   std::vector<double> casualties, withdrawn, demobilised, recruited, disbanded, spent_elsewhere;
   std::vector<double> initial_strength;
-  std::vector<std::uint8_t> leave_mask;  // A x R: regions an actor's drawdown has it leave
+  std::vector<std::uint8_t> leave_mask;     // A x R: regions an actor's drawdown has it leave
   std::vector<DrawdownProgress> drawdowns;  // per scenario event
-  std::vector<double> vacuum_days;  // per region: days with vacuum above one half
-  std::vector<int> controller;      // per region: actor holding C >= 1/2, or -1 (event table)
+  std::vector<double> vacuum_days;          // per region: days with vacuum above one half
+  std::vector<int> controller;          // per region: actor holding C >= 1/2, or -1 (event table)
   std::vector<std::uint8_t> collapsed;  // per actor: fell below a tenth of its initial strength
   MoveStats move_stats;
 

@@ -33,7 +33,7 @@ class World {
   // Regions.
   std::vector<double> population;
   std::vector<double> terrain;
-  std::vector<double> value;       // v_r: population (millions) + weighted components; 0 off-map
+  std::vector<double> value;  // v_r: population (millions) + weighted components; 0 off-map
   std::vector<std::uint8_t> offmap;
   std::vector<double> pop_weight;  // p_r / sum of on-map p
   std::vector<double> value_weight;
@@ -42,7 +42,7 @@ class World {
   std::vector<std::int32_t> adj_region;
   std::vector<double> adj_km;
   // All-pairs shortest paths over the graph (km) and the first hop on a shortest path.
-  std::vector<double> dist;          // R x R
+  std::vector<double> dist;            // R x R
   std::vector<std::int32_t> next_hop;  // R x R, -1 unreachable
   std::vector<double> exit_capacity;   // per region: strength per day that may leave
   std::vector<std::int32_t> exit_for;  // A x R: exit region an actor's units leave by, -1 none
@@ -56,10 +56,10 @@ class World {
   std::vector<std::uint8_t> is_state;
   std::vector<double> aggressiveness, risk_aversion, cost_sensitivity, rationality, quality;
   std::vector<int> decision_interval, home, recruit_type;
-  std::vector<double> salience;   // A x R
-  std::vector<double> dist_home;  // A x R: graph km from the actor's home
-  std::vector<double> control0;   // R x A
-  std::vector<double> support0;   // R x A
+  std::vector<double> salience;    // A x R
+  std::vector<double> dist_home;   // A x R: graph km from the actor's home
+  std::vector<double> control0;    // R x A
+  std::vector<double> support0;    // R x A
   std::vector<double> relations0;  // A x A
 
   [[nodiscard]] double distance(int from, int to) const {

@@ -1,8 +1,8 @@
 #pragma once
-// Checkpoints (docs/output-format.md §Checkpoints): an interrupted run's finished replicates (whole,
-// so the checkpoint does not depend on a half-written output file) and the State and trajectory
-// so far of every replicate that was running. Random numbers are counter-based and need no state,
-// so a resumed run is bit-identical to an uninterrupted one.
+// Checkpoints (docs/output-format.md §Checkpoints): an interrupted run's finished replicates
+// (whole, so the checkpoint does not depend on a half-written output file) and the State and
+// trajectory so far of every replicate that was running. Random numbers are counter-based and need
+// no state, so a resumed run is bit-identical to an uninterrupted one.
 #include <map>
 #include <string>
 #include <vector>

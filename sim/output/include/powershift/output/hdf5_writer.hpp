@@ -14,8 +14,8 @@ namespace powershift::io {
 
 struct OutputOptions {
   std::string path;
-  bool force = false;           // replace an existing file
-  std::string command_line;     // stored as provenance
+  bool force = false;        // replace an existing file
+  std::string command_line;  // stored as provenance
   int deflate_level = 1;
   int replicates = 1;
   std::vector<int> recorded_steps;

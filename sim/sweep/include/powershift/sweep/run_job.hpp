@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "powershift/engine/ensemble.hpp"
+#include "powershift/model/world.hpp"
 #include "powershift/output/hdf5_writer.hpp"
 #include "powershift/scenario/loader.hpp"
-#include "powershift/model/world.hpp"
 
 namespace powershift {
 
