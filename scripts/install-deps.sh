@@ -42,13 +42,14 @@ fi
 
 if [ "$want_python" = 1 ]; then
   # pybind11 (>= 2.12, for NumPy 2) and scikit-build-core build the bindings (CMake and
-  # `pip install .`); nbclient, nbformat and ipykernel execute the notebooks in the tests.
+  # `pip install .`); nbclient, nbformat and ipykernel execute the notebooks in the tests; mypy's
+  # stubtest checks the stub of powershift._core (tests/python/test_stubs.py).
   python_packages=(
     numpy scipy h5py xarray h5netcdf pandas matplotlib pytest jsonschema pyyaml
-    "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel SALib "dask[distributed]"
+    "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel SALib "dask[distributed]" mypy
   )
   # mpi4py compiles against Open MPI (libopenmpi-dev, above): only with the cluster packages.
-  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed"
+  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed, mypy"
   if [ "$want_cluster" = 1 ]; then
     python_packages+=(mpi4py)
     python_imports+=", mpi4py"

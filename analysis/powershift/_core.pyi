@@ -1,5 +1,6 @@
 # Hand-written stubs of the compiled module powershift._core (bindings/src/register_*.cpp).
-# Private: the package's Python API wraps it.
+# Private: the package's Python API wraps it. tests/python/test_stubs.py checks it against the
+# built module (mypy.stubtest; pybind11 artefacts in tests/python/stubtest-allowlist.txt).
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,13 @@ build: str
 
 def hardware_threads() -> int: ...
 def scenario_dir() -> str: ...
+def schema() -> dict[str, Any]: ...
 
-class Diagnostic:
+# pybind11 classes are instances of pybind11_builtins.pybind11_type (a subclass of type), not of
+# type itself; named here only so that the stub states the same metaclass as the module.
+class _pybind11_type(type): ...
+
+class Diagnostic(metaclass=_pybind11_type):
     @property
     def file(self) -> str: ...
     @property
@@ -37,7 +43,7 @@ class ScenarioError(InputError): ...
 
 _Override = tuple[str, str, str]  # path, YAML value, label
 
-class Scenario:
+class Scenario(metaclass=_pybind11_type):
     @staticmethod
     def from_file(path: str, overrides: list[_Override] = ...) -> Scenario: ...
     @staticmethod
@@ -110,7 +116,7 @@ class Scenario:
     @property
     def withdrawing_actor(self) -> str | None: ...
 
-class Simulation:
+class Simulation(metaclass=_pybind11_type):
     def __init__(self, scenario: Scenario, seed: int, replicate: int = 0, steps: int = 0) -> None: ...
     def step(self, n: int = 1) -> None: ...
     def run(self) -> None: ...

@@ -16,7 +16,6 @@ def test_the_notebooks_are_there():
                                            "sweep-drawdown-pace-scope.ipynb"}
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jupyter_client/zmq on new Pythons
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_executes(path: Path, tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
