@@ -254,6 +254,7 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
   out["aux"] = aux;
 
   std::vector<double> days;
+  days.reserve(recorded.size());
   for (const int s : recorded) days.push_back(s * world->dt);
   out["time"] = vector_array(std::move(days));
   out["seed"] = key;

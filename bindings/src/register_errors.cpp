@@ -84,6 +84,8 @@ void register_errors(py::module_& m) {
   m.add_object("InputError", input_error);
   m.add_object("ScenarioError", scenario_error);
 
+  // pybind11's translator type is void (*)(std::exception_ptr): the pointer is taken by value.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   py::register_exception_translator([](std::exception_ptr p) {
     if (!p) return;
     try {

@@ -191,13 +191,13 @@ void register_simulation(py::module_& m) {
            "Advance n steps (not past the horizon); the GIL is released meanwhile.")
       .def("run", &Handle::run, "Run to the horizon; the GIL is released meanwhile.")
       .def_property_readonly(
-          "control", [](py::object self) { return self.cast<Handle&>().control(self); },
+          "control", [](const py::object& self) { return self.cast<Handle&>().control(self); },
           "C[r, a] (region x actor, float64): a live read-only view.")
       .def_property_readonly(
-          "support", [](py::object self) { return self.cast<Handle&>().support(self); },
+          "support", [](const py::object& self) { return self.cast<Handle&>().support(self); },
           "S[r, a] (region x actor, float64): a live read-only view.")
       .def_property_readonly(
-          "forces", [](py::object self) { return self.cast<Handle&>().forces(self); },
+          "forces", [](const py::object& self) { return self.cast<Handle&>().forces(self); },
           "Strength of the units present per region and actor (float64), "
           "updated after each step() or run(): a live read-only view.")
       .def("metrics", &Handle::metrics, "The metrics of the current state (copies).")

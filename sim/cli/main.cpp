@@ -94,7 +94,7 @@ std::string default_output_name(const ps::ScenarioSpec& spec) {
 // tree), else <exe dir>/../share/powershift/scenarios, where an installed command finds it
 // (`pip install .`, `cmake --install`) once the source tree is gone.
 std::string bundled_scenario_path() {
-  const std::string compiled = ps::scenario::default_scenario_path();
+  std::string compiled = ps::scenario::default_scenario_path();
   if (const char* env = std::getenv("POWERSHIFT_SCENARIO_DIR"); env && *env) return compiled;
   std::error_code ec;
   if (std::filesystem::exists(compiled, ec)) return compiled;
@@ -291,7 +291,7 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_main(int argc, char** argv) {
   CLI::App app{"powershift: agent-based regional power-balance simulator"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(ps::schema::version()));
@@ -387,4 +387,17 @@ int main(int argc, char** argv) {
     return kExitRuntime;
   }
   return kExitOk;
+}
+
+// Whatever escapes (the set-up of the command line itself, say): a message and exit 1, not
+// std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "powershift: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "powershift: internal error\n";
+  }
+  return kExitRuntime;
 }

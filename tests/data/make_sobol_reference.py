@@ -2,7 +2,7 @@
 """Write tests/data/sobol_scipy_reference.txt, the expected values of tests/cpp/test_sobol_sequence.cpp.
 
 The values come from scipy.stats.qmc.Sobol(scramble=False), an implementation independent of
-sim/src/sweep/sobol_sequence.cpp: the first 1024 points of the 64-dimensional unscrambled Sobol
+sim/sweep/src/sobol_sequence.cpp: the first 1024 points of the 64-dimensional unscrambled Sobol
 sequence, one point per line, each coordinate as the 32-bit integer value * 2^32.
 
 bits=32 makes scipy's integers exactly those of SobolSequence. For these indices they are also

@@ -1,4 +1,4 @@
-// libFuzzer target for the scenario loader (sim/src/scenario/loader.cpp).
+// libFuzzer target for the scenario loader (sim/scenario/src/loader.cpp).
 //
 // Every input is handed to powershift::scenario::load_string. A ScenarioError is the loader
 // rejecting bad input, which is the expected outcome for almost every input. Anything else is a

@@ -351,6 +351,7 @@ const std::vector<std::string>& default_sweep_outputs() {
       return a->sweep_default < b->sweep_default;
     });
     std::vector<std::string> out;
+    out.reserve(chosen.size());
     for (const auto* v : chosen) out.emplace_back(v->name);
     return out;
   }();

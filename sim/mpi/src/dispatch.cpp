@@ -79,7 +79,8 @@ DispatchResult run_members(const Session& session, const SweepSpec& spec,
         if (flag) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
-      const int worker = st.MPI_SOURCE;
+      // The request completed in the MPI_Test loop above; the MPI checker does not see tests.
+      const int worker = st.MPI_SOURCE;  // NOLINT(clang-analyzer-optin.mpi.MPI-Checker)
       if (msg[0] != kNone) {
         // A failure's message follows as a string.
         std::string message;

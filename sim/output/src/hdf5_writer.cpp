@@ -57,6 +57,7 @@ hid_t native(schema::DType type) {
 
 std::vector<std::string> dim_names(const std::vector<schema::Dim>& dims) {
   std::vector<std::string> out;
+  out.reserve(dims.size());
   for (const auto d : dims) out.emplace_back(schema::dim_name(d));
   return out;
 }
@@ -145,6 +146,7 @@ struct TrajectoryFile::Impl {
     const std::vector<hsize_t> shape{values.size()};
     Handle ds = make_dataset(name, type.get(), shape);
     std::vector<const char*> ptrs;
+    ptrs.reserve(values.size());
     for (const auto& v : values) ptrs.push_back(v.c_str());
     write_all(ds.get(), type.get(), ptrs.data());
     string_attribute(ds.get(), "long_name", long_name);
@@ -231,6 +233,7 @@ struct TrajectoryFile::Impl {
       const std::string name(vs->name);
       const auto dims = dim_names(vs->dims);
       std::vector<hsize_t> shape;
+      shape.reserve(dims.size());
       for (const auto& d : dims) shape.push_back(dim_size.at(d));
       Handle ds = make_dataset(name, native(vs->dtype), shape);
       var_shape[name] = shape;

@@ -234,6 +234,7 @@ void write_strings(MergedFile& out, const std::string& name, const std::vector<s
   Handle type = vlen_string_type();
   Handle ds = out.create(name, type.get(), {values.size()}, 0);
   std::vector<const char*> ptrs;
+  ptrs.reserve(values.size());
   for (const auto& v : values) ptrs.push_back(v.c_str());
   if (!values.empty())
     check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),

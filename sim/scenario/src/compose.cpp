@@ -583,7 +583,7 @@ std::string format_path(const std::vector<PathStep>& steps) {
 
 Override parse_override(const std::string& assignment) {
   const auto eq = assignment.find('=');
-  auto trim = [](std::string s) {
+  auto trim = [](const std::string& s) {
     const auto b = s.find_first_not_of(" \t");
     const auto e = s.find_last_not_of(" \t");
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);

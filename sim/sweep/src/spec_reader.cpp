@@ -58,7 +58,7 @@ class Reader {
     std::set<std::string> seen;
     for (const auto& [k, v] : map) {
       const std::string& key = k.Scalar();
-      const std::string at = path.empty() ? key : path + "." + key;
+      const std::string at = path.empty() ? key : std::string(path).append(".").append(key);
       if (!seen.insert(key).second) {
         error(k, at, "duplicate key '" + key + "'");
         continue;

@@ -1,4 +1,4 @@
-// The scenario loader (sim/src/scenario/loader.cpp, docs/scenarios.md): a small valid scenario
+// The scenario loader (sim/scenario/src/loader.cpp, docs/scenarios.md): a small valid scenario
 // loads and resolves names to indices with the documented defaults; every kind of bad input gives a
 // ScenarioError whose diagnostics point at the offending line, column and field path; all problems
 // in a file are reported together; hostile inputs (deep nesting, oversized files) are refused

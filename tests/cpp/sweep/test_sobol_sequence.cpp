@@ -1,4 +1,4 @@
-// The unscrambled Sobol sequence of the sweep designs (sim/src/sweep/sobol_sequence.cpp): its
+// The unscrambled Sobol sequence of the sweep designs (sim/sweep/src/sobol_sequence.cpp): its
 // first two dimensions against values derived by hand, the one-point-per-stratum property of
 // every 1-D projection, and 1024 points x 64 dimensions against scipy.
 #include <gtest/gtest.h>

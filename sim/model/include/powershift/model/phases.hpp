@@ -1,5 +1,5 @@
 #pragma once
-// The model phases of DESIGN.md §3.2, one file each in sim/src/model/. Each is a free function
+// The model phases of DESIGN.md §3.2, one file each in sim/model/src/. Each is a free function
 // phase(const World&, State&, StepContext&) that reads the state and writes its own outputs.
 #include <cmath>
 #include <cstdint>

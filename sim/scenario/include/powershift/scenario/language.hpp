@@ -1,7 +1,7 @@
 #pragma once
 // The scenario language as data: every section of a scenario, every key in it, with its type,
 // range, default and a one-line description. This table is the single source of truth for
-//   - the loader's unknown-key checks and the ranges it enforces (sim/src/scenario/loader.cpp),
+//   - the loader's unknown-key checks and the ranges it enforces (sim/scenario/src/loader.cpp),
 //   - `--set PATH=VALUE` path checks (which keys exist where), and
 //   - the JSON Schema that `powershift schema` prints (json_schema()).
 // docs/scenarios.md describes the same language in prose.
