@@ -370,3 +370,14 @@ def test_merge_refuses_a_member_file_swapped_in_from_another_member(tmp_path):
     marker.write_text("\n".join(lines) + "\n")
     res = ps("sweep", "merge", spec, "--dir", d)
     assert res.returncode == 2 and "design row" in res.stderr, res.stderr
+
+
+# --- 8. messages -----------------------------------------------------------------------------
+
+def test_extends_symlink_loop_is_named(tmp_path):
+    (tmp_path / "loop-a.yaml").symlink_to(tmp_path / "loop-b.yaml")
+    (tmp_path / "loop-b.yaml").symlink_to(tmp_path / "loop-a.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: loop-a.yaml\nname: child\n")
+    res = ps("validate", child)
+    assert res.returncode == 2 and "symlink loop" in res.stderr, res.stderr
