@@ -393,9 +393,18 @@ class ScenarioParser {
     field(rd_, n, p, "seed", false, [&](const Node& v, const std::string& fp) {
       const auto s = v.IsScalar() ? parse_seed(v.Scalar()) : std::nullopt;
       if (!s) {
-        rd_.error(v, fp,
-                  std::string("must be ") + kSeedRange + ", got " +
-                      (v.IsScalar() ? "'" + v.Scalar() + "'" : std::string("a non-scalar")));
+        const std::string text = v.IsScalar() ? v.Scalar() : std::string();
+        const bool negative = text.size() > 1 && text[0] == '-' &&
+                              text.find_first_not_of("0123456789", 1) == std::string::npos;
+        if (negative) {
+          rd_.error(v, fp,
+                    "must be between 0 and 18446744073709551615 (unsigned 64-bit), got " + text);
+        } else {
+          rd_.error(v, fp,
+                    (v.IsScalar() ? "expected an integer, got '" + text + "'"
+                                  : std::string("expected an integer")) +
+                        " (a seed is " + kSeedRange + ")");
+        }
         return;
       }
       r.seed = *s;
