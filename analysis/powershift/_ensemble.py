@@ -117,7 +117,7 @@ def _dataset(sc: Scenario, result: dict[str, Any], *, command_line: str) -> xr.D
         "scenario_path": core.source_path,
         "scenario_text": sc.text,
         "scenario_hash": sc.hash,
-        "seed": np.int64(result["seed"]),
+        "seed": np.uint64(result["seed"]),
         "replicates": np.int32(result["replicates"]),
         "steps": np.int32(result["steps"]),
         "dt_days": np.float64(result["dt"]),

@@ -7,9 +7,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -21,6 +24,7 @@
 #include "powershift/engine/schema.hpp"
 #include "powershift/engine/simulation.hpp"
 #include "powershift/model/error.hpp"
+#include "powershift/model/seed.hpp"
 #include "powershift/model/world.hpp"
 #include "powershift/output/hdf5_writer.hpp"
 #include "powershift/output/inspect.hpp"
@@ -44,7 +48,8 @@ namespace {
 struct RunOptions {
   std::string scenario;
   std::string output;
-  long long seed = -1;
+  std::string seed;  // parsed as an unsigned 64-bit integer
+  bool seed_given = false;
   int replicates = 0;
   int threads = 0;
   int steps = 0;
@@ -192,7 +197,12 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
 int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   const std::string path = opt.scenario.empty() ? bundled_scenario_path() : opt.scenario;
   ps::RunSettings settings;
-  settings.seed = opt.seed;
+  if (opt.seed_given) {
+    settings.seed = ps::parse_seed(opt.seed);
+    if (!settings.seed) {
+      throw ps::InputError("--seed " + opt.seed + ": expected " + ps::kSeedRange);
+    }
+  }
   settings.replicates = opt.replicates;
   settings.steps = opt.steps;
   settings.interval = opt.interval;
@@ -215,8 +225,14 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
     } else if (!opt.fields.empty()) {
       job.output.fields = opt.fields;
     }
-    ps::io::check_output_target(job.output);
+    job.output.inputs = loaded.files;
   }
+  job.checkpoint = opt.checkpoint;
+  job.checkpoint_every = opt.checkpoint_every;
+  job.resume = opt.resume;
+  job.inputs = loaded.files;
+  // Every file this run writes is checked before any work (docs/cli.md "Output files").
+  ps::check_targets(job);
   const int threads = thread_count(opt.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
@@ -228,9 +244,6 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   Progress progress(!opt.quiet && isatty(STDERR_FILENO), "replicates");
   job.progress = [&](int done, int total) { progress.update(done, total); };
   job.stop = &g_stop;
-  job.checkpoint = opt.checkpoint;
-  job.checkpoint_every = opt.checkpoint_every;
-  job.resume = opt.resume;
   // An arena of exactly `threads` slots: --threads 4 means four threads even on two cores.
   tbb::task_arena arena(threads);
   ps::RunOutcome outcome;
@@ -291,7 +304,40 @@ int cmd_validate(const std::vector<std::string>& files, const std::vector<std::s
 
 }  // namespace
 
-int run_main(int argc, char** argv) {
+// Standard output written in full, or exit 1 naming the cause: a full disk (/dev/full), a closed
+// descriptor, a reader that went away (EPIPE: SIGPIPE is ignored so that it is reported rather
+// than killing the process silently).
+int finish_stdout(int status) {
+  std::cout.flush();
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) || !std::cout) {
+    // The failing write may have been an earlier buffer flush, its errno since overwritten: one
+    // probe byte names the cause (only ever written to an output that already failed).
+    int err = EIO;
+    if (::write(STDOUT_FILENO, "\n", 1) < 0) err = errno;
+    std::fprintf(stderr, "powershift: error: cannot write to standard output: %s\n",
+                 std::strerror(err));
+    return status == kExitOk ? kExitRuntime : status;
+  }
+  return status;
+}
+
+int dispatch(int argc, char** argv);
+
+// Whatever escapes (the set-up of the command line itself, say): a message and exit 1, not
+// std::terminate.
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  try {
+    return finish_stdout(dispatch(argc, argv));
+  } catch (const std::exception& e) {
+    std::cerr << "powershift: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "powershift: internal error\n";
+  }
+  return kExitRuntime;
+}
+
+int dispatch(int argc, char** argv) {
   CLI::App app{"powershift: agent-based regional power-balance simulator"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(ps::schema::version()));
@@ -302,8 +348,8 @@ int run_main(int argc, char** argv) {
   auto* run_cmd = app.add_subcommand("run", "Run a scenario (default: the bundled Syria drawdown)");
   run_cmd->add_option("scenario", run.scenario, "Scenario YAML file");
   run_cmd->add_option("-o,--output", run.output, "HDF5 output file (default: <scenario name>.h5)");
-  run_cmd->add_option("--seed", run.seed, "Random seed (overrides run.seed)")
-      ->check(CLI::NonNegativeNumber);
+  run_cmd->add_option("--seed", run.seed, "Random seed, 0 to 2^64-1 (overrides run.seed)")
+      ->type_name("UINT64");
   run_cmd->add_option("--replicates", run.replicates, "Replicates (overrides run.replicates)")
       ->check(CLI::Range(1, 1000000));
   run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")
@@ -367,6 +413,7 @@ int run_main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
+  run.seed_given = run_cmd->count("--seed") > 0;
   try {
     if (*run_cmd) return cmd_run(run, command_line(argc, argv));
     if (*validate_cmd) return cmd_validate(validate_files, validate_sets);
@@ -387,17 +434,4 @@ int run_main(int argc, char** argv) {
     return kExitRuntime;
   }
   return kExitOk;
-}
-
-// Whatever escapes (the set-up of the command line itself, say): a message and exit 1, not
-// std::terminate.
-int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "powershift: internal error: " << e.what() << "\n";
-  } catch (...) {
-    std::cerr << "powershift: internal error\n";
-  }
-  return kExitRuntime;
 }

@@ -13,6 +13,7 @@
 
 #include "cli_common.hpp"
 #include "powershift/model/error.hpp"
+#include "powershift/output/target.hpp"
 #include "powershift/sweep/design.hpp"
 #include "powershift/sweep/runner.hpp"
 #include "powershift/sweep/slurm.hpp"
@@ -208,7 +209,12 @@ int cmd_expand(const SweepCli::Options& o) {
   if (o.design_out.empty() || o.design_out == "-") {
     std::cout << csv;
   } else {
-    write_text(o.design_out, csv, false);
+    io::Target target;  // the output-target policy of every file powershift writes
+    target.path = o.design_out;
+    target.force = o.force;
+    target.inputs = {o.spec, l.spec.scenario};
+    target.role = "design table";
+    io::write_text(target, csv);
   }
   std::fprintf(stderr,
                "powershift sweep %s: %zu members (%s design, %zu parameters, %d replicates each)\n",
@@ -521,6 +527,7 @@ SweepCli::SweepCli(CLI::App& app) : o_(std::make_unique<Options>()) {
       "Check a sweep spec and write its design table (member, seed, parameter values) as CSV");
   add_spec(o.expand, o);
   o.expand->add_option("-o,--output", o.design_out, "CSV file (default: standard output)");
+  o.expand->add_flag("--force", o.force, "Replace an existing CSV file");
 
   o.run = o.sweep->add_subcommand(
       "run", "Run the sweep's members (or one shard of them); finished members are skipped");

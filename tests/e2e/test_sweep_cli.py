@@ -313,14 +313,14 @@ def test_slurm_scripts_name_the_array_the_signal_and_the_merge(tmp_path):
 
 def test_a_member_that_fails_is_reported_and_retried(tmp_path):
     d = tmp_path / "sw"
-    (d / "members" / "member-000002.h5").mkdir(parents=True)  # its output cannot be put in place
+    (d / "members" / "member-000002.h5").mkdir(parents=True)  # its output target is refused
     proc = sweep("run", TWO_TOWNS, "--dir", d)
     assert proc.returncode == 1, proc.stderr
     assert "5 run, 0 already done, 1 failed" in proc.stderr
-    assert "member 2: cannot move the output into place" in proc.stderr
+    assert "member 2:" in proc.stderr and "member-000002.h5: is a directory" in proc.stderr
     st = sweep("status", TWO_TOWNS, "--dir", d)
     assert st.returncode == 1
-    assert "failed   1" in st.stdout and "failed member 2: cannot move the output" in st.stdout
+    assert "failed   1" in st.stdout and "failed member 2:" in st.stdout and "is a directory" in st.stdout
     assert "--array=1" in st.stdout
     merged = sweep("merge", TWO_TOWNS, "--dir", d)
     assert merged.returncode == 2 and "(failed: 2)" in merged.stderr

@@ -10,6 +10,7 @@
 #include "h5util.hpp"
 #include "powershift/engine/schema.hpp"
 #include "powershift/output/hdf5_writer.hpp"
+#include "powershift/output/target.hpp"
 
 namespace powershift::io {
 
@@ -253,15 +254,11 @@ Trajectory read_trajectory(hid_t g, const World& w) {
 }  // namespace
 
 void write_checkpoint(const std::string& path, const World& world, const CheckpointData& data) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string temp =
-      (dir / ("." + target.filename().string() + ".writing." + std::to_string(::getpid())))
-          .string();
-  {
+  silence();
+  const std::string temp = temporary_path(path, "writing");
+  try {
     const hid_t f = H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) throw OutputError("cannot create checkpoint " + temp);
+    if (f < 0) throw OutputError("cannot create checkpoint " + temp + error_cause());
     Handle file(f, H5Fclose);
     const hid_t root = file.get();
     string_attribute(root, "format", kFormat);
@@ -269,9 +266,10 @@ void write_checkpoint(const std::string& path, const World& world, const Checkpo
     string_attribute(root, "scenario_text", world.spec().source_text);
     string_attribute(root, "powershift_version", data.version);
     string_attribute(root, "output_path", data.output_path);
-    numeric_attribute<std::int64_t>(root, "seed", static_cast<std::int64_t>(data.seed));
+    numeric_attribute<std::uint64_t>(root, "seed", data.seed);
     numeric_attribute<std::int32_t>(root, "replicates", data.replicates);
     numeric_attribute<std::int32_t>(root, "steps", data.steps);
+    numeric_attribute<std::int32_t>(root, "interval", data.interval);
     numeric_attribute<std::int32_t>(root, "counterfactual", data.counterfactual ? 1 : 0);
     auto finished = create_group(root, "finished");
     for (const auto& [rep, result] : data.finished) {
@@ -298,12 +296,32 @@ void write_checkpoint(const std::string& path, const World& world, const Checkpo
       }
     }
     check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flush checkpoint");
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
+    running.reset();
+    finished.reset();
+    check(file.close(), "close checkpoint");
+  } catch (const OutputError& e) {
+    std::error_code ec;
     fs::remove(temp, ec);
-    throw OutputError("cannot move the checkpoint into place at " + path);
+    throw OutputError("cannot write the checkpoint " + path + ": " + e.what());
+  }
+  Target target;
+  target.path = path;
+  target.force = true;  // replaces only a regular file: the previous checkpoint
+  target.role = "checkpoint";
+  place(temp, target);
+}
+
+bool is_checkpoint_file(const std::string& path) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec) || H5Fis_hdf5(path.c_str()) <= 0) return false;
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return false;
+  Handle file(f, H5Fclose);
+  try {
+    return read_string_attribute(f, "format").rfind("powershift-checkpoint", 0) == 0;
+  } catch (const std::exception&) {
+    return false;
   }
 }
 
@@ -325,9 +343,11 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
     d.scenario_hash = read_string_attribute(root, "scenario_hash");
     d.version = read_string_attribute(root, "powershift_version");
     d.output_path = read_string_attribute(root, "output_path");
-    d.seed = static_cast<std::uint64_t>(read_numeric_attribute<std::int64_t>(root, "seed"));
+    d.seed = read_numeric_attribute<std::uint64_t>(root, "seed");
     d.replicates = read_numeric_attribute<std::int32_t>(root, "replicates");
     d.steps = read_numeric_attribute<std::int32_t>(root, "steps");
+    if (H5Aexists(root, "interval") > 0)
+      d.interval = read_numeric_attribute<std::int32_t>(root, "interval");
     d.counterfactual = read_numeric_attribute<std::int32_t>(root, "counterfactual") != 0;
     if (d.version != std::string(schema::version())) {
       throw InputError("it was written by powershift " + d.version + ", this is " +

@@ -4,13 +4,61 @@
 
 #include <filesystem>
 
+#include "powershift/output/target.hpp"
+
 namespace powershift::io::h5 {
 
 std::string partial_path(const std::string& final_path) {
-  const std::filesystem::path target(final_path);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  return (dir / ("." + target.filename().string() + ".partial." + std::to_string(::getpid())))
-      .string();
+  return temporary_path(final_path, "partial");
+}
+
+namespace {
+
+// HDF5 1.10 frees a file's structure when H5Fclose fails (a full disk: the close's flush cannot
+// write) but keeps its identifier; the library's exit-time teardown then closes that identifier
+// again and crashes (SIGSEGV in H5F__close_cb). powershift closes every identifier itself and
+// removes a file whose close failed, so the teardown has nothing left to do: it is not
+// registered. (H5dont_atexit must precede every other HDF5 call: a static initialiser.)
+const bool kNoTeardown = [] {
+  H5dont_atexit();
+  return true;
+}();
+
+struct Causes {
+  std::string os;         // the driver's "error message = '...'"
+  std::string innermost;  // the first (deepest) description
+};
+
+herr_t collect_cause(unsigned /*n*/, const H5E_error2_t* err, void* data) {
+  auto* causes = static_cast<Causes*>(data);
+  if (err == nullptr || err->desc == nullptr) return 0;
+  const std::string desc = err->desc;
+  if (causes->innermost.empty()) causes->innermost = desc;
+  const std::string key = "error message = '";
+  if (const auto at = desc.find(key); at != std::string::npos && causes->os.empty()) {
+    const auto start = at + key.size();
+    const auto end = desc.find('\'', start);
+    causes->os = desc.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void silence() {
+  thread_local bool done = false;
+  if (!done) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    done = kNoTeardown;
+  }
+}
+
+std::string error_cause() {
+  Causes causes;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_cause, &causes);
+  if (!causes.os.empty()) return ": " + causes.os;
+  if (!causes.innermost.empty()) return ": " + causes.innermost;
+  return "";
 }
 
 Handle create_netcdf_file(const std::string& path) {
@@ -23,7 +71,7 @@ Handle create_netcdf_file(const std::string& path) {
   check(H5Pset_attr_creation_order(fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
         "track attribute order");
   const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
-  if (f < 0) throw OutputError("cannot create output file " + path);
+  if (f < 0) throw OutputError("cannot create output file " + path + error_cause());
   return Handle(f, H5Fclose);
 }
 

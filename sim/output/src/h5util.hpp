@@ -12,11 +12,19 @@
 
 namespace powershift::io::h5 {
 
+// Errors become exceptions, not stderr noise: HDF5's automatic error printing is per thread, so
+// every entry point that may run on a worker thread calls this first.
+void silence();
+
+// ": CAUSE" for HDF5's last failure on this thread: the OS error its file driver recorded
+// ("No space left on device", "Read-only file system"), else the innermost message; "" if none.
+std::string error_cause();
+
 inline void check(herr_t status, const char* what) {
-  if (status < 0) throw OutputError(std::string("HDF5: failed to ") + what);
+  if (status < 0) throw OutputError(std::string("HDF5: failed to ") + what + error_cause());
 }
 inline hid_t checked(hid_t id, const char* what) {
-  if (id < 0) throw OutputError(std::string("HDF5: failed to ") + what);
+  if (id < 0) throw OutputError(std::string("HDF5: failed to ") + what + error_cause());
   return id;
 }
 
@@ -24,7 +32,7 @@ inline hid_t checked(hid_t id, const char* what) {
 class Handle {
  public:
   Handle() = default;
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), close_(closer) {}
   Handle(const Handle&) = delete;
   Handle& operator=(const Handle&) = delete;
   Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
@@ -38,9 +46,13 @@ class Handle {
     return *this;
   }
   ~Handle() { reset(); }
-  void reset() {
-    if (id_ >= 0 && close_) close_(id_);
+  void reset() { (void)close(); }
+  // Closes now; the status of the close (a file's close flushes, and fails on a full disk).
+  herr_t close() {
+    herr_t status = 0;
+    if (id_ >= 0 && close_) status = close_(id_);
     id_ = -1;
+    return status;
   }
   [[nodiscard]] hid_t get() const { return id_; }
   [[nodiscard]] bool valid() const { return id_ >= 0; }
@@ -58,6 +70,8 @@ hid_t native_type() {
     return H5T_NATIVE_FLOAT;
   else if constexpr (std::is_same_v<T, std::int64_t>)
     return H5T_NATIVE_INT64;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return H5T_NATIVE_UINT64;
   else if constexpr (std::is_same_v<T, std::uint8_t>)
     return H5T_NATIVE_UINT8;
   else if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, int>)

@@ -20,6 +20,7 @@
 #include "h5util.hpp"
 #include "powershift/engine/schema.hpp"
 #include "powershift/model/error.hpp"
+#include "powershift/output/target.hpp"
 
 namespace powershift::io {
 
@@ -81,7 +82,7 @@ struct TrajectoryFile::Impl {
   Impl(const World& w, OutputOptions opt) : world(w), options(std::move(opt)) {}
 
   void create() {
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions, not stderr noise
+    h5::silence();
     final_path = options.path;
     temp_path = h5::partial_path(final_path);
     file = h5::create_netcdf_file(temp_path);
@@ -256,7 +257,7 @@ struct TrajectoryFile::Impl {
     string_attribute(root, "scenario_path", spec.source_path);
     string_attribute(root, "scenario_text", spec.source_text);
     string_attribute(root, "scenario_hash", schema::scenario_hash(spec));
-    numeric_attribute<std::int64_t>(root, "seed", static_cast<std::int64_t>(options.seed));
+    numeric_attribute<std::uint64_t>(root, "seed", options.seed);
     numeric_attribute<std::int32_t>(root, "replicates", options.replicates);
     numeric_attribute<std::int32_t>(root, "steps", steps.empty() ? 0 : steps.back());
     numeric_attribute<double>(root, "dt_days", world.dt);
@@ -320,16 +321,16 @@ struct TrajectoryFile::Impl {
   }
 };
 
+Target output_target(const OutputOptions& options) {
+  Target t;
+  t.path = options.path;
+  t.force = options.force;
+  t.inputs = options.inputs;
+  return t;
+}
+
 void check_output_target(const OutputOptions& options) {
-  const fs::path target(options.path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw InputError("output directory does not exist: " + dir.string());
-  }
-  if (fs::exists(target, ec) && !options.force) {
-    throw InputError("output file exists: " + options.path + " (use --force to replace it)");
-  }
+  check_target(output_target(options));
 }
 
 TrajectoryFile::TrajectoryFile(const World& world, const OutputOptions& options)
@@ -443,6 +444,7 @@ std::shared_ptr<const EncodedReplicate> TrajectoryFile::encode(
 }
 
 void TrajectoryFile::write_encoded(const EncodedReplicate& encoded) {
+  h5::silence();
   auto& im = *impl_;
   im.events[encoded.replicate] = encoded.events;
   for (const auto& c : encoded.chunks) {
@@ -457,24 +459,21 @@ void TrajectoryFile::write_replicate(const ReplicateResult& result) {
 }
 
 void TrajectoryFile::write_summary(const EnsembleSummary& summary) {
+  h5::silence();
   auto& im = *impl_;
   const hid_t root = im.file.get();
   numeric_attribute<double>(root, "summary_vacuum_share_final", summary.vacuum_pop_final);
 }
 
 void TrajectoryFile::commit() {
+  h5::silence();
   auto& im = *impl_;
   im.write_events();
   check(H5Fflush(im.file.get(), H5F_SCOPE_GLOBAL), "flush file");
   im.vars.clear();
   im.scales.clear();
-  im.file.reset();
-  std::error_code ec;
-  fs::rename(im.temp_path, im.final_path, ec);
-  if (ec) {
-    fs::remove(im.temp_path, ec);
-    throw OutputError("cannot move the output into place at " + im.final_path);
-  }
+  check(im.file.close(), "close file");  // a failed close leaves no file to move into place
+  place(im.temp_path, output_target(im.options));
   im.committed = true;
 }
 

@@ -16,13 +16,39 @@ using h5::Handle;
 
 namespace {
 
-std::vector<std::string> read_names(hid_t file, const char* name) {
+void check_read(herr_t status) {
+  if (status < 0) throw InputError("cannot read 'control' (truncated or corrupt data)");
+}
+
+// inspect follows no links: an external link (which could name a FIFO or a device, or another
+// file) or a soft link is refused, so the work stays within the file given.
+void require_hard_link(hid_t file, const char* name) {
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+    throw InputError(std::string("missing the variable '") + name + "'");
+  }
+  H5L_info_t info;
+  if (H5Lget_info(file, name, &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD) {
+    throw InputError(std::string("'") + name + "' is a link to elsewhere; inspect follows none");
+  }
+}
+
+Handle open_dataset(hid_t file, const char* name) {
+  require_hard_link(file, name);
   const hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-  if (d < 0) throw InputError(std::string("missing the coordinate variable '") + name + "'");
-  Handle ds(d, H5Dclose);
+  if (d < 0) throw InputError(std::string("cannot open the variable '") + name + "'");
+  return Handle(d, H5Dclose);
+}
+
+// Coordinate names are capped: a file cannot make inspect allocate what it merely states.
+constexpr hssize_t kMaxNames = 1000000;
+// Elements of 'control' summarised at most (about 1 GiB read): beyond that inspect says so.
+constexpr double kMaxElements = 268435456.0;
+
+std::vector<std::string> read_names(hid_t file, const char* name) {
+  Handle ds = open_dataset(file, name);
   Handle space(h5::checked(H5Dget_space(ds.get()), "dataspace"), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  if (n < 0 || n > 10000000) throw InputError(std::string("bad size of '") + name + "'");
+  if (n < 0 || n > kMaxNames) throw InputError(std::string("bad size of '") + name + "'");
   Handle type(h5::checked(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
@@ -39,15 +65,61 @@ std::vector<std::string> read_names(hid_t file, const char* name) {
 }
 
 std::vector<hsize_t> dims_of(hid_t file, const char* name) {
-  const hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
-  if (d < 0) throw InputError(std::string("missing the variable '") + name + "'");
-  Handle ds(d, H5Dclose);
+  Handle ds = open_dataset(file, name);
   Handle space(h5::checked(H5Dget_space(ds.get()), "dataspace"), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
   if (rank < 0 || rank > 8) throw InputError(std::string("bad rank of '") + name + "'");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return dims;
+}
+
+hsize_t size_of(hid_t file, const char* name) {
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return 0;
+  const auto dims = dims_of(file, name);
+  return dims.size() == 1 ? dims[0] : 0;
+}
+
+// Mean over every leading axis (member, replicate) of control's last time slice, read in blocks
+// of whole leading rows: memory bounded by the block, work by the elements read.
+std::vector<double> final_control_mean(hid_t file, const std::vector<hsize_t>& dims, hsize_t R,
+                                       hsize_t A, hsize_t* rows_out) {
+  Handle ds = open_dataset(file, "control");
+  Handle space(h5::checked(H5Dget_space(ds.get()), "dataspace"), H5Sclose);
+  const std::size_t rank = dims.size();  // leading..., time, region, actor
+  hsize_t rows = 1;
+  for (std::size_t i = 0; i + 3 < rank; ++i) rows *= dims[i];
+  *rows_out = rows;
+  std::vector<double> mean(R * A, 0.0);
+  const hsize_t times = dims[rank - 3];
+  if (rows == 0 || times == 0) return mean;
+  if (static_cast<double>(rows) * static_cast<double>(R * A) > kMaxElements) {
+    throw InputError("'control' states " + std::to_string(rows) +
+                     " replicates' final slices: more than inspect summarises");
+  }
+  // Blocks along the first axis (replicates, or members of a merged sweep), the rest whole: the
+  // memory held is about kBlock values, the work the elements read.
+  constexpr hsize_t kBlock = 1u << 22;
+  const hsize_t per_first = rows / dims[0] * R * A;  // values under one index of the first axis
+  const hsize_t block = std::max<hsize_t>(1, kBlock / std::max<hsize_t>(per_first, 1));
+  for (hsize_t o = 0; o < dims[0]; o += block) {
+    std::vector<hsize_t> start(rank, 0), count(dims);
+    start[0] = o;
+    count[0] = std::min(block, dims[0] - o);
+    start[rank - 3] = times - 1;
+    count[rank - 3] = 1;
+    check_read(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                                   nullptr));
+    Handle mem(
+        h5::checked(H5Screate_simple(static_cast<int>(rank), count.data(), nullptr), "dataspace"),
+        H5Sclose);
+    std::vector<float> slab(count[0] * per_first);
+    check_read(
+        H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, slab.data()));
+    for (hsize_t k = 0; k < slab.size(); ++k)
+      mean[k % (R * A)] += static_cast<double>(slab[k]) / static_cast<double>(rows);
+  }
+  return mean;
 }
 
 }  // namespace
@@ -67,50 +139,54 @@ std::string describe_output(const std::string& path) {
   try {
     const auto regions = read_names(file.get(), "region");
     const auto actors = read_names(file.get(), "actor");
-    const auto cdims = dims_of(file.get(), "control");
-    if (cdims.size() != 4 || cdims[2] != regions.size() || cdims[3] != actors.size()) {
-      throw InputError(
-          "the variable 'control' does not have the layout replicate x time x region x actor");
+    if (actors.empty()) throw InputError("the actor axis is empty");
+    if (regions.empty()) throw InputError("the region axis is empty");
+    const hsize_t R = regions.size(), A = actors.size();
+    const bool has_control = H5Lexists(file.get(), "control", H5P_DEFAULT) > 0;
+    std::vector<hsize_t> cdims;
+    if (has_control) {
+      cdims = dims_of(file.get(), "control");
+      if (cdims.size() < 4 || cdims.size() > 5 || cdims[cdims.size() - 2] != R ||
+          cdims.back() != A) {
+        throw InputError(
+            "the variable 'control' does not have the layout [member x] replicate x time x "
+            "region x actor");
+      }
     }
-    const hsize_t reps = cdims[0], times = cdims[1];
+    const hsize_t members = size_of(file.get(), "member");
+    const hsize_t reps = has_control ? cdims[cdims.size() - 4] : size_of(file.get(), "replicate");
+    const hsize_t times = has_control ? cdims[cdims.size() - 3] : size_of(file.get(), "time");
     os << "file: " << path << "\n";
-    os << "dimensions: replicate = " << reps << ", time = " << times
-       << ", region = " << regions.size() << ", actor = " << actors.size() << "\n";
+    os << "dimensions: ";
+    if (members > 0) os << "member = " << members << ", ";
+    os << "replicate = " << reps << ", time = " << times << ", region = " << R << ", actor = " << A
+       << "\n";
     os << "provenance:\n";
     for (const char* attr :
          {"scenario_name", "scenario_path", "scenario_hash", "start_date", "powershift_version",
-          "powershift_build", "command_line", "created", "withdrawing_actor"}) {
+          "powershift_build", "command_line", "created", "withdrawing_actor", "sweep_name"}) {
       if (H5Aexists(file.get(), attr) > 0) {
         os << "  " << attr << ": " << h5::read_string_attribute(file.get(), attr) << "\n";
       }
     }
-    for (const char* attr : {"seed", "replicates", "steps"}) {
+    if (H5Aexists(file.get(), "seed") > 0) {
+      os << "  seed: " << h5::read_numeric_attribute<std::uint64_t>(file.get(), "seed") << "\n";
+    }
+    for (const char* attr : {"replicates", "steps"}) {
       if (H5Aexists(file.get(), attr) > 0) {
         os << "  " << attr << ": " << h5::read_numeric_attribute<std::int64_t>(file.get(), attr)
            << "\n";
       }
     }
-    if (reps == 0 || times == 0) return os.str();
-    // Final control, averaged over replicates: read the last time slice of each replicate.
-    const hid_t d = H5Dopen2(file.get(), "control", H5P_DEFAULT);
-    Handle ds(d, H5Dclose);
-    Handle space(h5::checked(H5Dget_space(ds.get()), "dataspace"), H5Sclose);
-    const hsize_t R = regions.size(), A = actors.size();
-    std::vector<double> mean(R * A, 0.0);
-    std::vector<float> slab(R * A);
-    for (hsize_t r = 0; r < reps; ++r) {
-      const hsize_t start[4] = {r, times - 1, 0, 0};
-      const hsize_t count[4] = {1, 1, R, A};
-      H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
-      Handle mem(H5Screate_simple(4, count, nullptr), H5Sclose);
-      if (H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem.get(), space.get(), H5P_DEFAULT, slab.data()) <
-          0) {
-        throw InputError("cannot read 'control' (truncated or corrupt data)");
-      }
-      for (hsize_t i = 0; i < R * A; ++i)
-        mean[i] += static_cast<double>(slab[i]) / static_cast<double>(reps);
+    if (!has_control) {
+      os << "final control: not recorded (the file holds no 'control' field)\n";
+      return os.str();
     }
-    os << "final control (mean over " << reps << " replicate" << (reps == 1 ? "" : "s") << "):\n";
+    hsize_t rows = 0;
+    const auto mean = final_control_mean(file.get(), cdims, R, A, &rows);
+    if (rows == 0 || times == 0) return os.str();
+    os << "final control (mean over " << rows << (members > 0 ? " member replicate" : " replicate")
+       << (rows == 1 ? "" : "s") << "):\n";
     char line[256];
     std::snprintf(line, sizeof line, "  %-16s %-18s %6s %7s\n", "region", "controller", "share",
                   "vacuum");
@@ -127,6 +203,8 @@ std::string describe_output(const std::string& path) {
       os << line;
     }
   } catch (const InputError& e) {
+    throw InputError(path + ": not a readable powershift output: " + e.what());
+  } catch (const OutputError& e) {
     throw InputError(path + ": not a readable powershift output: " + e.what());
   }
   return os.str();

@@ -10,6 +10,7 @@
 #include "powershift/engine/schema.hpp"
 #include "powershift/model/error.hpp"
 #include "powershift/output/hdf5_writer.hpp"
+#include "powershift/output/target.hpp"
 
 namespace powershift::io {
 namespace fs = std::filesystem;
@@ -44,6 +45,27 @@ Source open_member(const std::string& path) {
   if (f < 0) throw InputError(path + ": cannot be opened as an HDF5 file (corrupt or truncated?)");
   s.file = Handle(f, H5Fclose);
   return s;
+}
+
+// A member file must be the file of its design row: its seed and command line (which names the
+// parameter values and the member's own file) as the design gives them. A file swapped in from
+// another member, or from another sweep, is refused.
+void check_member(const Source& s, const MergeMember& m) {
+  const hid_t f = s.file.get();
+  if (H5Aexists(f, "seed") <= 0 || H5Aexists(f, "command_line") <= 0) {
+    throw InputError(s.path + ": not a powershift output (no seed or command_line attribute)");
+  }
+  const auto seed = h5::read_numeric_attribute<std::uint64_t>(f, "seed");
+  if (seed != m.seed) {
+    throw InputError(s.path + ": member " + std::to_string(m.index) + "'s file has seed " +
+                     std::to_string(seed) + ", its design row has " + std::to_string(m.seed) +
+                     " (a file from another member or sweep?); rerun the member");
+  }
+  if (!m.command_line.empty() && h5::read_string_attribute(f, "command_line") != m.command_line) {
+    throw InputError(s.path + ": member " + std::to_string(m.index) +
+                     "'s file was written with other parameter values than its design row (a "
+                     "file from another member or sweep?); rerun the member");
+  }
 }
 
 struct VariableInfo {
@@ -148,13 +170,10 @@ Values read_all(const Source& src, const std::string& name, const VariableInfo& 
 
 class MergedFile {
  public:
-  MergedFile(const std::string& final_path, bool force) : final_(final_path) {
+  explicit MergedFile(io::Target target) : target_(std::move(target)) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    OutputOptions target;  // the same checks as a run's output
-    target.path = final_path;
-    target.force = force;
-    check_output_target(target);
-    temp_ = h5::partial_path(final_path);
+    check_target(target_);  // the same policy as a run's output
+    temp_ = h5::partial_path(target_.path);
     file_ = h5::create_netcdf_file(temp_);
   }
   MergedFile(const MergedFile&) = delete;
@@ -208,15 +227,14 @@ class MergedFile {
   void commit() {
     check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), "flush");
     scales_.clear();
-    file_.reset();
-    std::error_code ec;
-    fs::rename(temp_, final_, ec);
-    if (ec) throw OutputError("cannot move the merged file into place at " + final_);
+    check(file_.close(), "close the merged file");
+    place(temp_, target_);
     committed_ = true;
   }
 
  private:
-  std::string final_, temp_;
+  io::Target target_;
+  std::string temp_;
   Handle file_;
   std::map<std::string, Handle> scales_;
   bool committed_ = false;
@@ -253,7 +271,13 @@ void merge_sweep(const MergeInput& in) {
   std::map<std::string, VariableInfo> info;
   for (const auto& name : in.variables) info.emplace(name, describe(first, name));
 
-  MergedFile out(in.output, in.force);
+  io::Target merged;
+  merged.path = in.output;
+  merged.force = in.force;
+  merged.inputs = in.inputs;
+  merged.role = "merged file";
+  for (const auto& m : in.members) merged.inputs.push_back(m.file);
+  MergedFile out(merged);
   const hsize_t m_count = in.members.size();
   {
     std::vector<std::int64_t> idx;
@@ -346,10 +370,10 @@ void merge_sweep(const MergeInput& in) {
   // Parameters and seeds as coordinates along `member`.
   std::string coordinates = "seed";
   {
-    std::vector<std::int64_t> seeds;
-    for (const auto& m : in.members) seeds.push_back(static_cast<std::int64_t>(m.seed));
-    Handle ds = out.create("seed", H5T_NATIVE_INT64, {m_count}, 0);
-    check(H5Dwrite(ds.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, seeds.data()),
+    std::vector<std::uint64_t> seeds;
+    for (const auto& m : in.members) seeds.push_back(m.seed);
+    Handle ds = out.create("seed", H5T_NATIVE_UINT64, {m_count}, 0);
+    check(H5Dwrite(ds.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, seeds.data()),
           "write seed");
     string_attribute(ds.get(), "long_name",
                      "the member's random seed (its replicates use keys (seed, r))");
@@ -389,12 +413,12 @@ void merge_sweep(const MergeInput& in) {
     out.attach(ds.get(), {"member", "parameter"});
   }
   // The variables: created first, then filled member by member, each member file opened once.
-  struct Target {
+  struct Copy {
     std::string name;
     const VariableInfo* info;
     Handle ds, fspace, mspace;
   };
-  std::vector<Target> targets;
+  std::vector<Copy> targets;
   for (const auto& name : in.variables) {
     const auto& v = info.at(name);
     std::vector<hsize_t> shape{m_count};
@@ -420,6 +444,7 @@ void merge_sweep(const MergeInput& in) {
     const auto& member = in.members[i];
     const Source src = i == 0 ? Source{} : open_member(member.file);
     const Source& s = i == 0 ? first : src;
+    check_member(s, member);
     for (auto& t : targets) {
       const VariableInfo mv = describe(s, t.name);
       if (mv.shape != t.info->shape || mv.dims != t.info->dims) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -123,6 +124,10 @@ doc::Node resolve(const doc::Node& root, const std::string& label, const fs::pat
   }
   std::error_code ec;
   if (!fs::exists(path, ec)) {
+    if (ec.value() == ELOOP) {
+      fail(ext, label, "extends",
+           "base scenario '" + shown + "': symlink loop (" + ec.message() + ")");
+    }
     fail(ext, label, "extends", "base scenario '" + shown + "' does not exist");
   }
   if (!fs::is_regular_file(path, ec)) {

@@ -66,6 +66,7 @@ class K {
     return k_.minimum = lo, k_.maximum = hi, k_.exclusive_minimum = true, *this;
   }
   K& irange(long long lo, long long hi) { return k_.int_minimum = lo, k_.int_maximum = hi, *this; }
+  K& u64() { return k_.unsigned64 = true, *this; }
   K& def(double v) { return k_.default_json = json_number(v), *this; }
   K& def(bool v) { return k_.default_json = v ? "true" : "false", *this; }
   K& def(const std::string& v) { return k_.default_json = json_string(v), *this; }
@@ -185,8 +186,9 @@ std::vector<Section> build() {
           integer("steps", "Number of steps").irange(1, 100000).def(static_cast<double>(run.steps)),
           number("dt", "Days per step").above(0, 30).def(run.dt),
           K("start_date", Type::Date, "ISO date of day 0").def(run.start_date),
-          integer("seed", "Random seed")
+          integer("seed", "Random seed (unsigned 64-bit)")
               .irange(0, std::numeric_limits<long long>::max())
+              .u64()
               .def(static_cast<double>(run.seed)),
           integer("replicates", "Replicates")
               .irange(1, 1000000)
@@ -609,6 +611,9 @@ std::string type_of(const char* t, bool nullable) {
 
 std::string bounds(const Key& k) {
   std::string out;
+  if (k.type == Type::Integer && k.unsigned64) {
+    return ", \"minimum\": 0, \"maximum\": 18446744073709551615";
+  }
   if (k.type == Type::Integer) {
     if (k.int_minimum != std::numeric_limits<long long>::min())
       out += ", \"minimum\": " + std::to_string(k.int_minimum);

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "powershift/model/seed.hpp"
 #include "powershift/scenario/compose.hpp"
 #include "powershift/scenario/document.hpp"
 #include "powershift/scenario/language.hpp"
@@ -390,10 +391,23 @@ class ScenarioParser {
       r.start_date = s;
     });
     field(rd_, n, p, "seed", false, [&](const Node& v, const std::string& fp) {
-      long long s = 0;
-      const auto& k = key_of(sec, "seed");
-      if (rd_.integer(v, fp, s, k.int_minimum, k.int_maximum))
-        r.seed = static_cast<std::uint64_t>(s);
+      const auto s = v.IsScalar() ? parse_seed(v.Scalar()) : std::nullopt;
+      if (!s) {
+        const std::string text = v.IsScalar() ? v.Scalar() : std::string();
+        const bool negative = text.size() > 1 && text[0] == '-' &&
+                              text.find_first_not_of("0123456789", 1) == std::string::npos;
+        if (negative) {
+          rd_.error(v, fp,
+                    "must be between 0 and 18446744073709551615 (unsigned 64-bit), got " + text);
+        } else {
+          rd_.error(v, fp,
+                    (v.IsScalar() ? "expected an integer, got '" + text + "'"
+                                  : std::string("expected an integer")) +
+                        " (a seed is " + kSeedRange + ")");
+        }
+        return;
+      }
+      r.seed = *s;
     });
     integer(rd_, sec, n, p, "replicates", r.replicates, rd_.limits().max_replicates);
     num(rd_, sec, n, p, "unit_size", r.unit_size);
@@ -1158,6 +1172,7 @@ LoadResult finish(const detail::Composed& composed, const std::string& text,
     root = detail::apply_overrides(root, options.overrides, options.limits);
   LoadResult result;
   result.spec.source_path = file_label;
+  result.files = composed.files;
   if (composed.files.size() > 1 || !options.overrides.empty()) {
     // Outputs store the scenario as it ran: the merged document, which loads to the same spec.
     std::vector<std::string> header = {"powershift: the scenario as loaded, composed from"};

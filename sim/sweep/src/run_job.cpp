@@ -7,6 +7,7 @@
 #include "powershift/engine/simulation.hpp"
 #include "powershift/model/error.hpp"
 #include "powershift/output/checkpoint.hpp"
+#include "powershift/output/target.hpp"
 
 namespace powershift {
 
@@ -17,7 +18,7 @@ scenario::LoadResult load_for_run(const std::string& path,
   auto& spec = loaded.spec;
   if (settings.steps > 0) spec.run.steps = settings.steps;
   if (settings.replicates > 0) spec.run.replicates = settings.replicates;
-  if (settings.seed >= 0) spec.run.seed = static_cast<std::uint64_t>(settings.seed);
+  if (settings.seed) spec.run.seed = *settings.seed;
   if (settings.interval > 0) spec.outputs.interval = settings.interval;
   return loaded;
 }
@@ -31,7 +32,53 @@ io::OutputOptions output_options(const ScenarioSpec& spec, const RunJob& job) {
   return out;
 }
 
+namespace {
+
+bool same_path(const std::string& a, const std::string& b) {
+  if (io::same_file(a, b)) return true;
+  std::error_code ea, eb;
+  const auto ca = std::filesystem::weakly_canonical(a, ea);
+  const auto cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
+}  // namespace
+
+void check_targets(const RunJob& job) {
+  if (job.write_output) {
+    io::OutputOptions out = job.output;
+    out.inputs.insert(out.inputs.end(), job.inputs.begin(), job.inputs.end());
+    if (!job.resume.empty()) out.inputs.push_back(job.resume);
+    io::check_output_target(out);
+  }
+  if (job.checkpoint.empty()) return;
+  io::Target ck;
+  ck.path = job.checkpoint;
+  ck.force = true;  // an existing checkpoint is replaced as the run goes (checked below)
+  ck.inputs = job.inputs;
+  ck.inputs.insert(ck.inputs.end(), job.output.inputs.begin(), job.output.inputs.end());
+  ck.role = "checkpoint";
+  if (job.write_output && same_path(job.checkpoint, job.output.path)) {
+    throw InputError("--checkpoint " + job.checkpoint +
+                     ": is the output file; give the checkpoint a name of its own");
+  }
+  for (const auto& input : ck.inputs) {
+    if (same_path(job.checkpoint, input)) {
+      throw InputError("--checkpoint " + job.checkpoint + ": is an input of this run (" + input +
+                       "); it is never overwritten or removed");
+    }
+  }
+  io::check_target(ck);
+  std::error_code ec;
+  if (std::filesystem::exists(job.checkpoint, ec) && !io::is_checkpoint_file(job.checkpoint)) {
+    throw InputError("--checkpoint " + job.checkpoint +
+                     ": exists and is not a powershift checkpoint; it is never replaced or "
+                     "removed (give another name, or remove it)");
+  }
+}
+
 RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job) {
+  check_targets(job);
   const auto& spec = world->spec();
   const io::OutputOptions out = output_options(spec, job);
   std::unique_ptr<io::TrajectoryFile> file;
@@ -54,8 +101,16 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
   ck.steps = spec.run.steps;
   ck.counterfactual = job.counterfactual;
   ck.output_path = out.path;
+  ck.interval = spec.outputs.interval;
   const bool checkpointing = !job.checkpoint.empty();
-  auto write_ck = [&] { io::write_checkpoint(job.checkpoint, *world, ck); };
+  // The checkpoint is removed when the run completes only if this run wrote it or resumed from
+  // it: check_targets() made sure that anything else there is a checkpoint too, but a file this
+  // run did not touch is left alone.
+  bool owns_checkpoint = checkpointing && same_path(job.checkpoint, job.resume);
+  auto write_ck = [&] {
+    io::write_checkpoint(job.checkpoint, *world, ck);
+    owns_checkpoint = true;
+  };
   if (file) {
     eo.prepare = [&](ReplicateResult& r) { r.attachment = file->encode(r); };
   }
@@ -85,6 +140,8 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
     if (saved.replicates != spec.run.replicates) differs("replicate count");
     if (saved.steps != spec.run.steps) differs("number of steps");
     if (saved.counterfactual != job.counterfactual) differs("--counterfactual setting");
+    if (saved.interval != 0 && saved.interval != spec.outputs.interval)
+      differs("recording interval (--interval " + std::to_string(saved.interval) + ")");
     for (auto& [rep, snap] : saved.running) eo.resume.push_back(std::move(snap));
     for (auto& [rep, result] : saved.finished) {
       eo.skip.push_back(rep);
@@ -119,7 +176,7 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
     file->write_summary(outcome.summary);
     file->commit();
   }
-  if (checkpointing) {
+  if (owns_checkpoint) {
     std::error_code ec;
     std::filesystem::remove(job.checkpoint, ec);  // the run is complete: the checkpoint is spent
   }

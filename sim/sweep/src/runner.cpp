@@ -18,6 +18,7 @@
 #include "powershift/model/error.hpp"
 #include "powershift/output/hdf5_writer.hpp"
 #include "powershift/output/sweep_merge.hpp"
+#include "powershift/output/target.hpp"
 #include "powershift/sweep/run_job.hpp"
 #include "powershift/sweep/slurm.hpp"
 
@@ -39,19 +40,11 @@ std::string read_file(const std::string& path) {
 
 // Writes `text` to `path` atomically (a temporary name in the same directory, then rename).
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw OutputError("cannot write " + tmp);
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw OutputError("cannot move " + tmp + " into place at " + path);
-  }
+  io::Target target;
+  target.path = path;
+  target.force = true;  // the sweep's own bookkeeping files, replaced as members finish
+  target.role = "sweep file";
+  io::write_text(target, text);
 }
 
 // key: value lines of a marker file.
@@ -165,7 +158,7 @@ MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const Sw
   }
   try {
     RunSettings settings;
-    settings.seed = static_cast<long long>(m.seed);
+    settings.seed = m.seed;
     settings.replicates = spec.replicates;
     settings.steps = spec.steps;
     settings.interval = spec.interval;
@@ -178,6 +171,8 @@ MemberOutcome run_member(const SweepSpec& spec, const MemberKeys& keys, const Sw
     job.output.fields = spec.fields;
     job.output.command_line = equivalent_command(spec, m, dir.file(m.index));
     job.stop = options.stop;
+    job.inputs = loaded.files;
+    job.output.inputs = {spec.file};
     job.checkpoint = dir.checkpoint(m.index);
     job.checkpoint_every = options.checkpoint_every;
     if (fs::exists(job.checkpoint, ec)) job.resume = job.checkpoint;
@@ -458,6 +453,7 @@ std::string merge(const SweepSpec& spec, const std::vector<Member>& members, con
   in.output =
       options.output.empty() ? (fs::path(dir) / (spec.name + ".h5")).string() : options.output;
   in.force = options.force;
+  in.inputs = {spec.file, spec.scenario};
   in.command_line = options.command_line;
   in.sweep_name = spec.name;
   in.sweep_spec_text = spec.source_text;
@@ -492,6 +488,7 @@ std::string merge(const SweepSpec& spec, const std::vector<Member>& members, con
     mm.index = m.index;
     mm.file = sd.file(m.index);
     mm.seed = m.seed;
+    mm.command_line = equivalent_command(spec, m, mm.file);
     mm.numbers = m.numbers;
     mm.unit = m.unit;
     for (std::size_t p = 0; p < spec.parameters.size(); ++p) {

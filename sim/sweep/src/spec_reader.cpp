@@ -12,6 +12,7 @@
 #include <set>
 
 #include "powershift/engine/schema.hpp"
+#include "powershift/model/seed.hpp"
 #include "powershift/scenario/compose.hpp"
 #include "powershift/scenario/document.hpp"
 #include "powershift/sweep/spec.hpp"
@@ -106,6 +107,18 @@ class Reader {
       if (r.ec == std::errc() && r.ptr == end && std::isfinite(v)) return v;
     }
     error(n, at, "must be a finite number, got " + shown(n));
+    return std::nullopt;
+  }
+
+  // A seed: an unsigned 64-bit integer.
+  std::optional<std::uint64_t> seed(const Node& map, const std::string& path, const char* key) {
+    const Node n = map[key];
+    if (!n.IsDefined()) return std::nullopt;
+    const std::string at = path.empty() ? key : path + "." + key;
+    if (n.IsScalar() && !n.quoted()) {
+      if (auto v = parse_seed(n.Scalar())) return v;
+    }
+    error(n, at, std::string("must be ") + kSeedRange + ", got " + shown(n));
     return std::nullopt;
   }
 
@@ -572,9 +585,8 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
     if (auto so = rd.boolean(design, "design", "second_order")) spec.second_order = *so;
     if (auto lv = rd.integer(design, "design", "levels", 2, 1000))
       spec.levels = static_cast<int>(*lv);
-    if (auto seed =
-            rd.integer(design, "design", "seed", 0, std::numeric_limits<long long>::max())) {
-      spec.design_seed = static_cast<std::uint64_t>(*seed);
+    if (auto seed = rd.seed(design, "design", "seed")) {
+      spec.design_seed = *seed;
     }
     if (type) {
       const Node at = design["samples"].IsDefined() ? design["samples"] : design;
@@ -616,8 +628,7 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& path,
 
   if (auto r = rd.integer(root, "", "replicates", 1, 1000000))
     spec.replicates = static_cast<int>(*r);
-  if (auto s = rd.integer(root, "", "seed", 0, std::numeric_limits<long long>::max()))
-    spec.seed = static_cast<std::uint64_t>(*s);
+  if (auto s = rd.seed(root, "", "seed")) spec.seed = *s;
   if (auto p = rd.choice(root, "", "seed_policy", kSeedPolicies)) {
     spec.seed_policy = *p == "common" ? SeedPolicy::Common : SeedPolicy::PerMember;
   }

@@ -19,6 +19,7 @@ struct CheckpointData {
   std::uint64_t seed = 1;
   int replicates = 1;
   int steps = 0;
+  int interval = 0;  // recording interval (0: unknown, a checkpoint without the attribute)
   bool counterfactual = false;
   std::string output_path;  // final name of the output being written
   // Progress.
@@ -28,6 +29,10 @@ struct CheckpointData {
 
 // Written to a temporary name and renamed, so a checkpoint on disk is always whole.
 void write_checkpoint(const std::string& path, const World& world, const CheckpointData& data);
+
+// True when `path` is a file powershift wrote as a checkpoint (of any format version): the only
+// kind of existing file a checkpoint may replace, and the only kind a completed run removes.
+bool is_checkpoint_file(const std::string& path);
 
 // Throws InputError for a missing, corrupt or foreign file, or one from another scenario or
 // version than `world` and the expected settings.

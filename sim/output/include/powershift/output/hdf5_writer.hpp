@@ -14,8 +14,9 @@ namespace powershift::io {
 
 struct OutputOptions {
   std::string path;
-  bool force = false;        // replace an existing file
-  std::string command_line;  // stored as provenance
+  bool force = false;               // replace an existing regular file
+  std::vector<std::string> inputs;  // files the run reads (scenario, extends chain): never replaced
+  std::string command_line;         // stored as provenance
   int deflate_level = 1;
   int replicates = 1;
   std::vector<int> recorded_steps;
@@ -26,7 +27,9 @@ struct OutputOptions {
   std::vector<std::string> fields = {"control", "support", "power", "forces"};
 };
 
-// Throws InputError if the target exists and force is not set, or its directory is missing.
+// The output-target policy (target.hpp) for this output: throws InputError (a directory, a
+// device, an input of the run, an existing file without force, a missing directory) or
+// OutputError (an unwritable directory, a name too long) before any work starts.
 void check_output_target(const OutputOptions& options);
 
 struct EncodedReplicate;

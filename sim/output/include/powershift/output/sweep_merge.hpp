@@ -17,6 +17,9 @@ struct MergeMember {
   long long index = 0;
   std::string file;
   std::uint64_t seed = 0;
+  // The member's design row as its file records it (`seed` and `command_line` attributes, the
+  // command line naming the parameter values): a file that does not match is refused.
+  std::string command_line;
   std::vector<double> numbers;      // per parameter (numeric ones)
   std::vector<std::string> labels;  // per parameter (the others)
   std::vector<double> unit;         // design coordinates in [0, 1]
@@ -25,6 +28,7 @@ struct MergeMember {
 struct MergeInput {
   std::string output;
   bool force = false;
+  std::vector<std::string> inputs;  // the spec and scenario: never the output (nor any member)
   std::string command_line;
   std::string sweep_name, sweep_spec_text, design;
   long long design_members = 0;  // members the design has (all of them, not only these)

@@ -43,7 +43,8 @@ struct Key {
   bool exclusive_minimum = false;
   long long int_minimum = std::numeric_limits<long long>::min();
   long long int_maximum = std::numeric_limits<long long>::max();
-  std::string default_json;          // the default as JSON text; empty when there is none
+  bool unsigned64 = false;   // Integer: any unsigned 64-bit value (seeds), whatever int_* say
+  std::string default_json;  // the default as JSON text; empty when there is none
   std::vector<std::string> choices;  // Choice
   Ref ref = Ref::None;               // Ref, RefList, Values (keys), Named (the names it defines)
   std::string section;               // Section, List, Named: the id of the item section

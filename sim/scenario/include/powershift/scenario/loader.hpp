@@ -69,6 +69,9 @@ struct LoadOptions {
 struct LoadResult {
   ScenarioSpec spec;
   std::vector<Diagnostic> warnings;
+  // The files read: the scenario, then the files it extends (none for load_string). A run never
+  // writes over any of them.
+  std::vector<std::string> files;
 };
 
 // Throws ScenarioError carrying every error found. With `extends` or overrides, spec.source_text

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,9 @@
 
 namespace powershift {
 
-// Settings a command line gives over the scenario's own (0 or negative: keep the scenario's).
+// Settings a command line gives over the scenario's own (0 or none: keep the scenario's).
 struct RunSettings {
-  long long seed = -1;
+  std::optional<std::uint64_t> seed;
   int replicates = 0;
   int steps = 0;
   int interval = 0;
@@ -35,9 +36,10 @@ struct RunJob {
   io::OutputOptions output;
   bool write_output = true;
   bool counterfactual = false;
-  std::string checkpoint;    // written when `stop` ends the run early (and periodically)
-  int checkpoint_every = 0;  // steps between snapshots; 0: only when stopped
-  std::string resume;        // a checkpoint to continue from
+  std::string checkpoint;           // written when `stop` ends the run early (and periodically)
+  int checkpoint_every = 0;         // steps between snapshots; 0: only when stopped
+  std::string resume;               // a checkpoint to continue from
+  std::vector<std::string> inputs;  // the files the run reads: never written or removed
   const std::atomic<bool>* stop = nullptr;
   std::function<void(int, int)> progress;
 };
@@ -50,6 +52,12 @@ struct RunOutcome {
 
 // The output options `job` gives for this scenario.
 io::OutputOptions output_options(const ScenarioSpec& spec, const RunJob& job);
+
+// The output-target policy for every file `job` writes (docs/cli.md "Output files"): the output,
+// and the checkpoint, which must be none of the run's inputs, not the output, and either absent
+// or a powershift checkpoint (it is replaced as the run goes and removed when it completes).
+// Throws InputError or OutputError before any work starts.
+void check_targets(const RunJob& job);
 
 // Runs the ensemble (in the caller's TBB arena) into the output file. Throws InputError when
 // `resume` does not fit the run, OutputError when writing fails. When stopped early, the partial

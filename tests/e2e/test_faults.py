@@ -1,0 +1,383 @@
+"""Hostile input and fault injection (issue 15): nothing lost, nothing crashes. Output targets
+(never an input, never a device or directory, checked before any work, no silent replace by a
+concurrent run), full and read-only file systems (a size-limited tmpfs where mounting is allowed),
+closed and full standard output, seeds as unsigned 64-bit integers, hostile HDF5 files for
+`inspect`, `--resume` and `sweep merge`. Every failure is exit 1 (runtime, with the OS cause) or 2
+(bad input), never a signal, a hang or exit 0 with a wrong or missing file."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+BIN = os.environ.get("POWERSHIFT_BIN")
+pytestmark = pytest.mark.skipif(not BIN, reason="POWERSHIFT_BIN not set")
+SOURCE = Path(os.environ.get("POWERSHIFT_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+MINI = SOURCE / "tests" / "data" / "reproducers" / "mini.yaml"
+TWO_TOWNS_SWEEP = SOURCE / "scenarios" / "sweeps" / "two-towns-grid.yaml"
+U64_MAX = "18446744073709551615"
+
+
+def ps(*args, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([BIN, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, **kwargs)
+
+
+def no_signal(res: subprocess.CompletedProcess) -> None:
+    assert res.returncode >= 0, f"killed by signal {-res.returncode}: {res.stderr}"
+
+
+@pytest.fixture()
+def mini(tmp_path) -> Path:
+    path = tmp_path / "mini.yaml"
+    shutil.copy(MINI, path)
+    return path
+
+
+@pytest.fixture()
+def big(tmp_path) -> Path:
+    """mini.yaml run long enough that its output needs more than a small file system holds."""
+    path = tmp_path / "big.yaml"
+    path.write_text(MINI.read_text().replace("run: {steps: 20}", "run: {steps: 400}"))
+    return path
+
+
+@contextmanager
+def tmpfs(tmp_path: Path, options: str):
+    """A size-limited (or read-only) tmpfs at tmp_path/fs; the test is skipped where mounting is
+    not permitted (not root, or a container without CAP_SYS_ADMIN)."""
+    where = tmp_path / f"fs-{uuid.uuid4().hex[:8]}"
+    where.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)
+
+
+# --- 1. --checkpoint never deletes a file it did not create ---------------------------------
+
+def test_checkpoint_that_is_the_output_is_refused_before_any_work(tmp_path, mini):
+    out = tmp_path / "a.h5"
+    res = ps("run", mini, "-q", "-o", out, "--checkpoint", out)
+    assert res.returncode == 2 and "output file" in res.stderr, res.stderr
+    assert not out.exists()
+
+
+def test_checkpoint_that_is_the_scenario_or_another_file_is_refused_and_kept(tmp_path, mini):
+    text = mini.read_bytes()
+    res = ps("run", mini, "-q", "-o", tmp_path / "b.h5", "--checkpoint", mini)
+    assert res.returncode == 2 and "input of this run" in res.stderr, res.stderr
+    assert mini.read_bytes() == text
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n")
+    res = ps("run", mini, "-q", "-o", tmp_path / "c.h5", "--checkpoint", notes)
+    assert res.returncode == 2 and "not a powershift checkpoint" in res.stderr, res.stderr
+    assert notes.read_text() == "my notes\n"
+    assert not (tmp_path / "c.h5").exists()
+
+
+def test_completed_run_leaves_no_checkpoint_of_its_own(tmp_path, mini):
+    out, ck = tmp_path / "d.h5", tmp_path / "d.ckpt"
+    res = ps("run", mini, "-q", "-o", out, "--checkpoint", ck, "--checkpoint-every", "1")
+    assert res.returncode == 0, res.stderr
+    assert out.exists() and not ck.exists()
+
+
+# --- 2. one output-target policy ------------------------------------------------------------
+
+def test_output_never_replaces_an_input_even_with_force(tmp_path, mini):
+    text = mini.read_bytes()
+    res = ps("run", mini, "-q", "-o", mini, "--force")
+    assert res.returncode == 2 and "input of this run" in res.stderr, res.stderr
+    assert mini.read_bytes() == text
+
+
+def test_output_never_replaces_a_fifo_or_directory(tmp_path, mini):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    res = ps("run", mini, "-q", "-o", fifo, "--force", timeout=30)
+    assert res.returncode == 2 and "not a regular file" in res.stderr, res.stderr
+    assert fifo.is_fifo()
+    d = tmp_path / "dir"
+    d.mkdir()
+    res = ps("run", mini, "-q", "-o", d, "--force", timeout=30)
+    assert res.returncode == 2 and "is a directory" in res.stderr, res.stderr
+    res = ps("run", mini, "-q", "-o", tmp_path / "missing" / "x.h5", timeout=30)
+    assert res.returncode == 2 and "does not exist" in res.stderr, res.stderr
+
+
+def test_sweep_expand_never_overwrites_the_spec(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml")))
+    text = spec.read_text()
+    for extra in ([], ["--force"]):
+        res = ps("sweep", "expand", spec, "-o", spec, *extra)
+        assert res.returncode == 2, res.stderr
+        assert spec.read_text() == text
+    csv = tmp_path / "design.csv"
+    assert ps("sweep", "expand", spec, "-o", csv).returncode == 0
+    assert csv.read_text().startswith("member,seed")
+    res = ps("sweep", "expand", spec, "-o", csv)
+    assert res.returncode == 2 and "exists" in res.stderr
+    assert ps("sweep", "expand", spec, "-o", csv, "--force").returncode == 0
+
+
+def test_two_runs_to_one_output_do_not_both_succeed(tmp_path, big):
+    out = tmp_path / "same.h5"
+    cmd = [BIN, "run", str(big), "-q", "--replicates", "8", "--threads", "1", "-o", str(out)]
+    a = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    b = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    results = []
+    for p in (a, b):
+        _, err = p.communicate(timeout=300)
+        results.append((p.returncode, err))
+    codes = sorted(rc for rc, _ in results)
+    # Either the second saw the first's file before starting (2), or both ran and the one that
+    # finished second found the target taken (1); never two successes.
+    assert codes in ([0, 1], [0, 2]), results
+    assert "exists" in [err for rc, err in results if rc != 0][0]
+    with h5py.File(out) as f:
+        assert f["control"].shape[0] == 8
+
+
+# --- 3. full disks, read-only directories, long names: exit 1 with the OS cause -------------
+
+def test_full_disk_is_exit_1_naming_the_cause_and_leaves_nothing(tmp_path, big):
+    with tmpfs(tmp_path, "size=64k") as fs:
+        for extra in ([], ["--checkpoint", str(fs / "x.ckpt"), "--checkpoint-every", "1"]):
+            res = ps("run", big, "-q", "--replicates", "50", "-o", fs / "x.h5", *extra)
+            no_signal(res)
+            assert res.returncode == 1, res.stderr
+            assert "No space left on device" in res.stderr, res.stderr
+            assert "HDF5-DIAG" not in res.stderr
+            assert list(fs.iterdir()) == []
+
+
+def test_full_disk_in_sweep_run_and_merge(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml")))
+    with tmpfs(tmp_path, "size=32k") as fs:
+        res = ps("sweep", "run", spec, "--dir", fs / "sw", "-q", timeout=300)
+        no_signal(res)
+        assert res.returncode == 1, res.stderr
+        assert "No space left on device" in res.stderr or "No space" in "".join(
+            p.read_text() for p in (fs / "sw" / "members").glob("*.failed")), res.stderr
+    done = tmp_path / "done"
+    assert ps("sweep", "run", spec, "--dir", done, "-q", timeout=300).returncode == 0
+    with tmpfs(tmp_path, "size=16k") as fs:
+        res = ps("sweep", "merge", spec, "--dir", done, "-o", fs / "merged.h5")
+        no_signal(res)
+        assert res.returncode == 1 and "No space left on device" in res.stderr, res.stderr
+        assert list(fs.iterdir()) == []
+
+
+def test_read_only_directory_is_refused_before_any_work(tmp_path, mini):
+    with tmpfs(tmp_path, "size=64k,ro") as fs:
+        res = ps("run", mini, "-q", "-o", fs / "x.h5")
+        assert res.returncode == 1 and "Read-only file system" in res.stderr, res.stderr
+        res = ps("run", mini, "-q", "-o", tmp_path / "y.h5", "--checkpoint", fs / "y.ckpt")
+        assert res.returncode == 1 and "Read-only file system" in res.stderr, res.stderr
+        assert not (tmp_path / "y.h5").exists()
+
+
+def test_over_long_name_is_exit_1_naming_the_cause(tmp_path, mini):
+    res = ps("run", mini, "-q", "-o", tmp_path / ("a" * 250 + ".h5"))
+    assert res.returncode == 1 and "File name too long" in res.stderr, res.stderr
+    res = ps("run", mini, "-q", "-o", tmp_path / ("a" * 300 + ".h5"))
+    assert res.returncode == 1 and "File name too long" in res.stderr, res.stderr
+
+
+# --- 4. seeds are unsigned 64-bit end to end ------------------------------------------------
+
+def test_seed_above_int64_is_kept_exactly(tmp_path, mini):
+    out = tmp_path / "s.h5"
+    res = ps("run", mini, "-q", "-o", out, "--seed", "9223372036854775808")
+    assert res.returncode == 0, res.stderr
+    with h5py.File(out) as f:
+        assert int(f.attrs["seed"]) == 2**63
+    out2 = tmp_path / "s2.h5"
+    assert ps("run", mini, "-q", "-o", out2, "--seed", U64_MAX).returncode == 0
+    with h5py.File(out2) as f:
+        assert int(f.attrs["seed"]) == 2**64 - 1
+
+
+@pytest.mark.parametrize("seed", ["18446744073709551616", "5abc", "-1", "1e3", ""])
+def test_bad_seed_is_exit_2_naming_the_u64_range(tmp_path, mini, seed):
+    res = ps("run", mini, "-q", "-o", tmp_path / "x.h5", "--seed", seed)
+    assert res.returncode == 2, res.stderr
+    assert U64_MAX in res.stderr and "unsigned 64-bit" in res.stderr, res.stderr
+
+
+def test_sweep_seed_near_int64_max_gives_each_member_its_own_seed(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml"))
+        .replace("seed: 7", "seed: 9223372036854775807"))
+    res = ps("sweep", "expand", spec)
+    assert res.returncode == 0, res.stderr
+    rows = [line.split(",") for line in res.stdout.splitlines()[1:]]
+    assert [int(r[1]) for r in rows] == [2**63 - 1 + i for i in range(len(rows))]
+    d = tmp_path / "sw"
+    assert ps("sweep", "run", spec, "--dir", d, "-q", timeout=300).returncode == 0
+    for i, path in enumerate(sorted((d / "members").glob("member-*.h5"))):
+        with h5py.File(path) as f:
+            assert int(f.attrs["seed"]) == 2**63 - 1 + i
+    res = ps("sweep", "merge", spec, "--dir", d)
+    assert res.returncode == 0, res.stderr
+    with h5py.File(d / "two-towns-grid.h5") as f:
+        assert [int(s) for s in f["seed"][...]] == [2**63 - 1 + i for i in range(len(rows))]
+    over = tmp_path / "over.yaml"
+    over.write_text(spec.read_text().replace("seed: 9223372036854775807",
+                                             "seed: 18446744073709551616"))
+    res = ps("sweep", "expand", over)
+    assert res.returncode == 2 and U64_MAX in res.stderr and "seed" in res.stderr, res.stderr
+
+
+# --- 5. writes to standard output that fail are reported ------------------------------------
+
+@pytest.mark.parametrize("args", [["schema"], ["validate", "MINI"], ["inspect", "OUT"],
+                                  ["sweep", "expand", "SPEC"]])
+def test_full_or_closed_stdout_is_exit_1(tmp_path, mini, args):
+    out = tmp_path / "o.h5"
+    assert ps("run", mini, "-q", "-o", out).returncode == 0
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml")))
+    argv = [{"MINI": str(mini), "OUT": str(out), "SPEC": str(spec)}.get(a, a) for a in args]
+    with open("/dev/full", "w") as full:
+        res = subprocess.run([BIN, *argv], stdout=full, stderr=subprocess.PIPE, text=True,
+                             timeout=60)
+    assert res.returncode == 1 and "No space left on device" in res.stderr, res.stderr
+    res = subprocess.run(["bash", "-c", '"$@" >&-', "_", BIN, *argv], stderr=subprocess.PIPE,
+                         text=True, timeout=60)
+    assert res.returncode == 1 and "standard output" in res.stderr, res.stderr
+
+
+def test_reader_that_goes_away_is_exit_1_not_a_silent_sigpipe():
+    proc = subprocess.Popen([BIN, "schema"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the schema (tens of kB) is written
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and b"Broken pipe" in err, err
+
+
+# --- 6. inspect: bounded work on hostile files ----------------------------------------------
+
+def coordinates(f: h5py.File, regions: list[str], actors: list[str]) -> None:
+    text = h5py.string_dtype()
+    f.create_dataset("region", data=np.array(regions, dtype=object), dtype=text)
+    f.create_dataset("actor", data=np.array(actors, dtype=object), dtype=text)
+
+
+def test_inspect_refuses_an_empty_actor_axis(tmp_path):
+    path = tmp_path / "empty-actor.h5"
+    with h5py.File(path, "w") as f:
+        coordinates(f, ["A"], [])
+        f.create_dataset("control", shape=(1, 1, 1, 0), dtype="f4")
+    res = ps("inspect", path, timeout=60)
+    no_signal(res)
+    assert res.returncode == 2 and "actor axis is empty" in res.stderr, res.stderr
+
+
+def test_inspect_of_a_huge_stated_replicate_count_is_bounded(tmp_path):
+    path = tmp_path / "huge.h5"
+    with h5py.File(path, "w") as f:
+        coordinates(f, ["A"], ["x"])
+        f.create_dataset("control", shape=(10**9, 1, 1, 1), chunks=(1, 1, 1, 1), dtype="f4")
+    res = ps("inspect", path, timeout=60)
+    no_signal(res)
+    assert res.returncode == 2 and "more than inspect summarises" in res.stderr, res.stderr
+
+
+def test_inspect_follows_no_external_link(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    path = tmp_path / "linked.h5"
+    with h5py.File(path, "w") as f:
+        coordinates(f, ["A"], ["x"])
+        f["control"] = h5py.ExternalLink(str(fifo), "/control")
+    res = ps("inspect", path, timeout=60)
+    assert res.returncode == 2 and "link" in res.stderr, res.stderr
+
+
+def test_inspect_reads_what_powershift_writes(tmp_path, mini):
+    for extra in (["--summary-only"], ["--fields", "forces"], []):
+        out = tmp_path / f"o{len(extra)}{'-'.join(extra)}.h5"
+        assert ps("run", mini, "-q", "-o", out, *extra).returncode == 0
+        res = ps("inspect", out)
+        assert res.returncode == 0, (extra, res.stderr)
+        assert "replicate = " in res.stdout and "region = 3" in res.stdout
+
+
+def test_inspect_reads_a_merged_sweep(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml")))
+    d = tmp_path / "sw"
+    assert ps("sweep", "run", spec, "--dir", d, "-q", timeout=300).returncode == 0
+    assert ps("sweep", "merge", spec, "--dir", d).returncode == 0
+    res = ps("inspect", d / "two-towns-grid.h5")
+    assert res.returncode == 0, res.stderr
+    assert "member = 6" in res.stdout and "final control" in res.stdout
+
+
+# --- 7. checkpoints and merges trust nothing they did not check -----------------------------
+
+def test_resume_with_another_interval_is_refused(tmp_path, mini):
+    ck = tmp_path / "r.ckpt"
+    out = tmp_path / "r.h5"
+    base = ["run", mini, "-q", "--replicates", "2", "-o", out]
+    # A checkpoint of a stopped run: SIGTERM right after the first snapshot.
+    proc = subprocess.Popen([BIN, *map(str, base), "--checkpoint", str(ck),
+                             "--checkpoint-every", "1", "--steps", "20000"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not ck.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    _, err = proc.communicate(timeout=120)
+    assert ck.exists(), err
+    res = ps(*base, "--steps", "20000", "--resume", ck, "--interval", "3")
+    assert res.returncode == 2 and "interval" in res.stderr, res.stderr
+    assert not out.exists()
+
+
+def test_merge_refuses_a_member_file_swapped_in_from_another_member(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml")))
+    d = tmp_path / "sw"
+    assert ps("sweep", "run", spec, "--dir", d, "-q", timeout=300).returncode == 0
+    members = sorted((d / "members").glob("member-*.h5"))
+    shutil.copy(members[1], members[0])
+    # The done marker records the file's size: a swap made on purpose updates it too.
+    marker = members[0].with_suffix(".done")
+    lines = [f"bytes: {members[0].stat().st_size}" if line.startswith("bytes: ") else line
+             for line in marker.read_text().splitlines()]
+    marker.write_text("\n".join(lines) + "\n")
+    res = ps("sweep", "merge", spec, "--dir", d)
+    assert res.returncode == 2 and "design row" in res.stderr, res.stderr
+
+
+# --- 8. messages -----------------------------------------------------------------------------
+
+def test_extends_symlink_loop_is_named(tmp_path):
+    (tmp_path / "loop-a.yaml").symlink_to(tmp_path / "loop-b.yaml")
+    (tmp_path / "loop-b.yaml").symlink_to(tmp_path / "loop-a.yaml")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: loop-a.yaml\nname: child\n")
+    res = ps("validate", child)
+    assert res.returncode == 2 and "symlink loop" in res.stderr, res.stderr
