@@ -288,10 +288,19 @@ class Scores:
         long = long.copy()
         if by == "date":
             long["date"] = long["date"].astype(str)
+        if by in ("region", "actor"):
+            long[by] = long[by].replace("", "(all)")
         wide = long.pivot_table(index=keys + ["obs"], columns="forecast", values="value", dropna=False)
         wide = wide.reindex(columns=list(FORECASTS))
         out = wide.groupby(level=keys).mean()
+        valid = [score in _KIND_SCORES[kind] for kind, score in zip(out.index.get_level_values("kind"),
+                                                                     out.index.get_level_values("score"))]
+        out = out[np.asarray(valid, dtype=bool)]
+        wide = wide[np.asarray([s in _KIND_SCORES[k] for k, s in zip(wide.index.get_level_values("kind"),
+                                                                      wide.index.get_level_values("score"))], dtype=bool)]
         out.insert(0, "n", wide["model"].notna().groupby(level=keys).sum().astype(int))
+        present = (out["n"] > 0) | out[list(FORECASTS)].notna().any(axis=1)
+        out = out[present.to_numpy()]
         neg = out.index.get_level_values("score").isin(["crps", "brier", "log"])
         with np.errstate(divide="ignore", invalid="ignore"):
             skill = 1.0 - out["model"] / out["persistence"]
