@@ -36,6 +36,8 @@ from ._scenario import Scenario, scenario_dir
 from ._simulation import Simulation
 from .io import load, save
 from . import metrics
+from . import observations
+from .scoring import score
 
 __version__: str = _core.version
 
@@ -46,11 +48,15 @@ __all__ = [
     "ScenarioError",
     "Simulation",
     "load",
+    "calibrate",
+    "calibration",
     "metrics",
+    "observations",
     "plot",
     "report",
     "run_ensemble",
     "save",
+    "score",
     "scenario_dir",
     "sensitivity",
     "sweep",
@@ -59,7 +65,12 @@ __all__ = [
 
 def __getattr__(name: str):
     # matplotlib (plots), pandas-heavy sweeps and SALib are imported only when wanted.
-    if name in ("plot", "report", "sweep", "sensitivity"):
+    if name == "calibrate":
+        from .calibration import calibrate
+
+        globals()["calibrate"] = calibrate
+        return calibrate
+    if name in ("plot", "report", "sweep", "sensitivity", "calibration"):
         import importlib
 
         module = importlib.import_module(f".{name}", __name__)
@@ -69,4 +80,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"plot", "report", "sweep", "sensitivity"})
+    return sorted(set(globals()) | {"plot", "report", "sweep", "sensitivity", "calibration", "calibrate"})

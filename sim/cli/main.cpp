@@ -323,6 +323,27 @@ int finish_stdout(int status) {
 
 int dispatch(int argc, char** argv);
 
+// `powershift score` and `powershift calibrate` are the Python package's (`python3 -m powershift
+// score ...`): this replaces the process with that interpreter, passing the arguments unchanged.
+// $POWERSHIFT_PYTHON names the interpreter (default python3 on PATH).
+static int exec_python(const char* command, const std::vector<std::string>& args) {
+  const char* env = std::getenv("POWERSHIFT_PYTHON");
+  const std::string python = env != nullptr && *env != '\0' ? env : "python3";
+  std::vector<std::string> words{python, "-m", "powershift", command};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  std::cerr.flush();
+  ::execvp(argv[0], argv.data());
+  std::cerr << "powershift " << command << ": error: cannot run " << python << ": "
+            << std::strerror(errno)
+            << " (install the Python package, or set POWERSHIFT_PYTHON to its interpreter)\n";
+  return kExitRuntime;
+}
+
 // Whatever escapes (the set-up of the command line itself, say): a message and exit 1, not
 // std::terminate.
 int main(int argc, char** argv) {
@@ -404,6 +425,19 @@ int dispatch(int argc, char** argv) {
 
   ps::cli::SweepCli sweep_cli(app);
 
+  auto* score_cmd = app.add_subcommand(
+      "score",
+      "Score a run against observations, next to baselines (python3 -m powershift score; "
+      "docs/observations.md)");
+  score_cmd->prefix_command();
+  score_cmd->set_help_flag();
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate",
+      "Calibrate parameters by history matching (python3 -m powershift calibrate; "
+      "docs/calibration.md)");
+  calibrate_cmd->prefix_command();
+  calibrate_cmd->set_help_flag();
+
   auto* schema_cmd = app.add_subcommand(
       "schema", "Print the JSON Schema (draft 2020-12) of the scenario language");
 
@@ -422,6 +456,8 @@ int dispatch(int argc, char** argv) {
       return kExitOk;
     }
     if (*inspect_cmd) return cmd_inspect(inspect_files);
+    if (*score_cmd) return exec_python("score", score_cmd->remaining());
+    if (*calibrate_cmd) return exec_python("calibrate", calibrate_cmd->remaining());
     if (sweep_cli.selected()) return sweep_cli.run(command_line(argc, argv));
   } catch (const ps::InputError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";

@@ -1,0 +1,83 @@
+"""History matching recovers parameters from observations the model generated (docs/calibration.md).
+
+The truth is known: scenarios/calibration/two-towns-observations.csv was generated at
+theta = 0.002, zeta = 0.1 (``powershift.calibration.synthetic_observations``). Each true value
+must lie inside its 90% posterior interval, which must be narrower than the prior's; observations
+generated at a shifted truth must move the intervals to it."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import powershift as ps
+from powershift.calibration import CalibrationError, synthetic_observations
+
+SOURCE = Path(__file__).resolve().parents[2]
+SPEC = SOURCE / "scenarios" / "calibration" / "two-towns.yaml"
+DATES = ["2024-12-18", "2025-01-07", "2025-03-08", "2025-06-05"]
+
+pytestmark = pytest.mark.skipif(not os.environ.get("POWERSHIFT_BIN"), reason="needs the powershift command")
+
+
+def check_recovered(cal, truth):
+    iv = cal.intervals(0.9)
+    for name, value in truth.items():
+        row = iv.loc[name]
+        assert row.low <= value <= row.high, f"{name}={value} outside [{row.low:.4g}, {row.high:.4g}]"
+        assert row.high - row.low < row.prior_high - row.prior_low, f"{name}: no narrower than the prior"
+    return iv
+
+
+def test_recovers_the_truth(tmp_path):
+    with ProcessPoolExecutor(2) as pool:
+        cal = ps.calibrate(SPEC, executor=pool, dir=tmp_path / "cal", plots=True, runs_per_wave=12)
+    iv = check_recovered(cal, {"theta": 0.002, "zeta": 0.1})
+    assert len(cal.waves) == 3 and len(cal.samples) >= 50
+    assert cal.waves.nroy_share_of_prior.iloc[-1] < 0.5  # most of the prior box is ruled out
+    for name in ("calibration.yaml", "posterior.yaml", "samples.csv", "implausibility.png",
+                 "emulator-loo.png", "posterior.png"):
+        assert (tmp_path / "cal" / name).is_file()
+    # the posterior spec is a sweep spec that runs the samples
+    design = ps.sweep.expand(tmp_path / "cal" / "posterior.yaml")
+    assert len(design) == len(cal.samples)
+    assert iv.loc["theta", "width_ratio"] < 0.5
+
+
+def test_a_shifted_truth_moves_the_intervals(tmp_path):
+    truth = {"model.control.theta": 0.004, "model.control.zeta": 0.25}
+    obs = tmp_path / "shifted.csv"
+    obs.write_text(synthetic_observations(SOURCE / "scenarios" / "examples" / "two-towns.yaml", truth, DATES,
+                                          ["patron", "militia"]))
+    cal = ps.calibrate(SPEC, dir=tmp_path / "cal", plots=False, runs_per_wave=12, observations=str(obs))
+    iv = check_recovered(cal, {"theta": 0.004, "zeta": 0.25})
+    assert iv.loc["theta", "low"] > 0.0025  # the interval at the default truth (0.002) is left behind
+
+
+def test_out_of_reach_observations_are_an_error(tmp_path):
+    obs = tmp_path / "impossible.csv"
+    obs.write_text("kind,date,actor,value,sd,source\n"
+                   "control_share,2025-06-05,patron,0.9,0.01,impossible\n"
+                   "control_share,2025-06-05,militia,0.9,0.01,impossible\n")
+    with pytest.raises(CalibrationError, match="no parameter value is left non-implausible"):
+        ps.calibrate(SPEC, dir=tmp_path / "cal", plots=False, runs_per_wave=8, waves=2, observations=str(obs))
+
+
+def test_spec_errors_are_located(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"calibration: x\nscenario: {SOURCE / 'scenarios/examples/two-towns.yaml'}\n"
+                   f"observations: {SOURCE / 'scenarios/calibration/two-towns-observations.csv'}\n"
+                   "parameters:\n  - {name: theta, path: model.control.theta, range: [0.01, 0.001]}\n"
+                   "wavs: 2\n")
+    with pytest.raises(CalibrationError) as e:
+        ps.calibration.load_spec(bad)
+    text = str(e.value)
+    assert f"{bad}:6:1: error: wavs: unknown key; did you mean 'waves'?" in text
+    assert f"{bad}:5:" in text and "parameters[0].range" in text
+    proc = __import__("subprocess").run([__import__("sys").executable, "-m", "powershift", "calibrate", str(bad)],
+                                        capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "wavs: unknown key" in proc.stderr

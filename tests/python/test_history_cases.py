@@ -1,0 +1,31 @@
+"""The history cases (scenarios/history/) load, run and score against their observations, next to
+persistence and the same scenario without its drawdown (docs/validation.md)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+import powershift as ps
+
+HISTORY = Path(__file__).resolve().parents[2] / "scenarios" / "history"
+CASES = ["afghanistan-1988", "iraq-2011", "afghanistan-2021", "syria-2024-collapse"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_loads_runs_and_scores(case):
+    obs = ps.observations.load(HISTORY / f"{case}-observations.yaml")
+    assert (obs.table.source.str.len() > 0).all()          # every figure has a source
+    scenario = HISTORY / f"{case}.yaml"
+    run = ps.run_ensemble(ps.Scenario.from_yaml(scenario), replicates=3, seed=1, threads=2)
+    without = ps.run_ensemble(ps.Scenario.from_yaml(scenario, overrides={"events": []}), replicates=3, seed=1, threads=2)
+    s = ps.score(run, obs, without=without)
+    assert not s.table.unscored.astype(bool).any(), s.table.unscored.tolist()
+    for kind, names in (("controller", ("brier", "log")), ("fatalities", ("crps",)), ("control_share", ("crps",))):
+        rows = s.table[s.table.kind == kind]
+        for name in names:
+            for f in ("model", "persistence", "without"):
+                assert all(math.isfinite(v) for v in rows[f"{name}_{f}"]), (kind, name, f)
+    assert not s.summary().empty
