@@ -20,7 +20,8 @@ struct CheckpointData {
   int replicates = 1;
   int steps = 0;
   bool counterfactual = false;
-  std::string output_path;  // final name of the output being written
+  std::vector<int> counterfactual_events;  // removed in the counterfactual arm; empty: drawdowns
+  std::string output_path;                 // final name of the output being written
   // Progress.
   std::map<int, ReplicateResult> finished;
   std::map<int, ReplicateSnapshot> running;

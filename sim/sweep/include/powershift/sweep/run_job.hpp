@@ -35,9 +35,11 @@ struct RunJob {
   io::OutputOptions output;
   bool write_output = true;
   bool counterfactual = false;
-  std::string checkpoint;    // written when `stop` ends the run early (and periodically)
-  int checkpoint_every = 0;  // steps between snapshots; 0: only when stopped
-  std::string resume;        // a checkpoint to continue from
+  std::vector<int>
+      counterfactual_events;  // events the counterfactual arm removes; empty: drawdowns
+  std::string checkpoint;     // written when `stop` ends the run early (and periodically)
+  int checkpoint_every = 0;   // steps between snapshots; 0: only when stopped
+  std::string resume;         // a checkpoint to continue from
   const std::atomic<bool>* stop = nullptr;
   std::function<void(int, int)> progress;
 };
