@@ -50,7 +50,11 @@ bool drawdown_candidate(const Units& U, std::size_t u, const EventSpec& e) {
 // Orders units of the event's actor out until `target` strength is committed (docs/model.md
 // §4.1): sites in the order of `leave` first (units elsewhere after them), then by the `first`
 // type order, then by id. Committed units keep holding and fighting until they have left.
-void commit_withdrawal(State& s, int event_index, const EventSpec& e, double target) {
+// A drawdown's target is `fraction` of its current base: what it has sent out, what is on its
+// way out, and its candidates now (units that moved into a retained site have left the base,
+// units that moved out of one have joined it). An external demand's is `strength` (fraction < 0).
+void commit_withdrawal(State& s, int event_index, const EventSpec& e, double fraction,
+                       double strength) {
   auto& prog = s.drawdowns[event_index];
   auto& U = s.units;
   double committed = prog.withdrawn;
@@ -63,6 +67,9 @@ void commit_withdrawal(State& s, int event_index, const EventSpec& e, double tar
       candidates.push_back(static_cast<int>(u));
     }
   }
+  double candidate_strength = 0.0;
+  for (int u : candidates) candidate_strength += U.strength[u];
+  const double target = fraction >= 0.0 ? fraction * (committed + candidate_strength) : strength;
   if (committed >= target) return;
   auto rank_in = [](const std::vector<int>& list, int x) {
     return static_cast<int>(std::find(list.begin(), list.end(), x) - list.begin());
@@ -115,12 +122,12 @@ void events_phase(const World& w, State& s, StepContext& ctx) {
       case EventType::Drawdown: {
         if (!s.drawdowns[i].started) start_drawdown(s, i, e);
         const double frac = scheduled_fraction(e, static_cast<double>(t) * w.dt - e.day);
-        commit_withdrawal(s, i, e, frac * s.drawdowns[i].base_strength);
+        commit_withdrawal(s, i, e, frac, 0.0);
         break;
       }
       case EventType::ExternalDemand: {
         if (!s.drawdowns[i].started) start_drawdown(s, i, e);
-        commit_withdrawal(s, i, e, e.strength);
+        commit_withdrawal(s, i, e, -1.0, e.strength);
         break;
       }
       case EventType::Reinforcement:

@@ -61,7 +61,7 @@ Vacuum hmeimim(const ps::ScenarioSpec& spec, int replicates, int steps) {
   std::vector<double> loss, day;
   for (const auto& r : ensemble(spec, replicates, steps, false)) {
     const auto& tr = r.trajectory;
-    const int last = static_cast<int>(tr.records()) - 1;
+    const int last = tr.records() - 1;
     loss.push_back(control_at(tr, 0, hm, ru) - control_at(tr, last, hm, ru));
     double d = steps + 1;
     for (int t = 0; t <= last; ++t) {
@@ -151,9 +151,8 @@ TEST(Drawdown, RetainedBaseHolds) {
   const int tb = region_index(spec, "TartusBase");
   for (const auto& r : ensemble(spec, 3, kSteps, false)) {
     const auto& tr = r.trajectory;
-    for (std::size_t t = 0; t < tr.records(); ++t) {
-      ASSERT_GE(control_at(tr, static_cast<int>(t), tb, ru), 0.5)
-          << "replicate " << r.replicate << " record " << t;
+    for (int t = 0; t < tr.records(); ++t) {
+      ASSERT_GE(control_at(tr, t, tb, ru), 0.5) << "replicate " << r.replicate << " record " << t;
     }
   }
 }
@@ -252,9 +251,8 @@ TEST(Presence, APassingUnitDoesNotTakeASite) {
   const auto spec = site_and_passer();
   for (const auto& r : ensemble(spec, 2, 200, false)) {
     const auto& tr = r.trajectory;
-    for (std::size_t t = 0; t < tr.records(); ++t) {
-      ASSERT_LT(control_at(tr, static_cast<int>(t), 1, 0), 0.2)
-          << "replicate " << r.replicate << " record " << t;
+    for (int t = 0; t < tr.records(); ++t) {
+      ASSERT_LT(control_at(tr, t, 1, 0), 0.2) << "replicate " << r.replicate << " record " << t;
     }
   }
   // The same unit does take an ordinary town of that population (need 10 there): the site's
@@ -262,7 +260,5 @@ TEST(Presence, APassingUnitDoesNotTakeASite) {
   auto town = spec;
   town.regions[1].site_need = 0;
   const auto runs = ensemble(town, 1, 200, false);
-  EXPECT_GT(control_at(runs[0].trajectory, static_cast<int>(runs[0].trajectory.records()) - 1, 1,
-                       0),
-            0.5);
+  EXPECT_GT(control_at(runs[0].trajectory, runs[0].trajectory.records() - 1, 1, 0), 0.5);
 }
