@@ -92,8 +92,26 @@ void contest_region(const World& w, const State& s, int r, const double* holding
   }
 }
 
-OwnShare::OwnShare(const World& w, const State& s, const double* holding, const double* present,
-                   int actor, std::vector<double> fixed)
+ContestTerms contest_terms(const World& w, const State& s, const double* holding) {
+  const auto& cp = w.params().control;
+  const int A = w.A;
+  ContestTerms ct;
+  ct.coalitions = s.coalitions;
+  ct.q.assign(static_cast<std::size_t>(w.R) * s.coalitions, 0.0);
+  ct.den.assign(w.R, 0.0);
+  for (int r = 0; r < w.R; ++r) {
+    const double* H = holding + static_cast<std::size_t>(r) * A;
+    double* q = &ct.q[static_cast<std::size_t>(r) * s.coalitions];
+    for (int b = 0; b < A; ++b) q[s.coalition[b]] += (1.0 + cp.sigma * s.support(r, b)) * H[b];
+    double den = contest_power(w.hold_need[r], cp.gamma);
+    for (int c = 0; c < s.coalitions; ++c) den += contest_power(q[c], cp.gamma);
+    ct.den[r] = den;
+  }
+  return ct;
+}
+
+OwnShare::OwnShare(const World& w, const State& s, const ContestTerms& ct, const double* holding,
+                   const double* present, int actor, std::vector<double> fixed)
     : gamma_(w.params().control.gamma), R_(w.R), fixed_(std::move(fixed)) {
   const auto& cp = w.params().control;
   const int A = w.A;
@@ -109,27 +127,23 @@ OwnShare::OwnShare(const World& w, const State& s, const double* holding, const 
   need_.resize(R_);
   others_gh_.assign(static_cast<std::size_t>(R_) * members_, 0.0);
   ctrl_.assign(static_cast<std::size_t>(R_) * members_, 0.0);
-  std::vector<double> q(s.coalitions);
   for (int r = 0; r < R_; ++r) {
     const double* H = holding + static_cast<std::size_t>(r) * A;
-    std::fill(q.begin(), q.end(), 0.0);
-    for (int b = 0; b < A; ++b) q[s.coalition[b]] += (1.0 + cp.sigma * s.support(r, b)) * H[b];
     need_[r] = w.hold_need[r];
-    double den = contest_power(need_[r], gamma_);
-    for (int cc = 0; cc < s.coalitions; ++cc) den += contest_power(q[cc], gamma_);
-    rest_[r] = std::max(den - contest_power(q[c], gamma_), 1e-300);
+    const double qc = ct.q[static_cast<std::size_t>(r) * ct.coalitions + c];
+    rest_[r] = std::max(ct.den[r] - contest_power(qc, gamma_), 1e-300);
     const double g = 1.0 + cp.sigma * s.support(r, actor);
     const double x = present[static_cast<std::size_t>(r) * A + actor];
     const double hf =
         x > 0.0 ? H[actor] / x : w.defence[k] * (1.0 + (w.terrain[r] - 1.0) * s.control(r, actor));
     per_strength_[r] = g * hf;
     double* og = &others_gh_[static_cast<std::size_t>(r) * members_];
-    double* ct = &ctrl_[static_cast<std::size_t>(r) * members_];
-    ct[0] = s.control(r, actor);
+    double* ct_row = &ctrl_[static_cast<std::size_t>(r) * members_];
+    ct_row[0] = s.control(r, actor);
     for (int i = 1; i < members_; ++i) {
       const int b = partners[i - 1];
       og[i] = (1.0 + cp.sigma * s.support(r, b)) * H[b];
-      ct[i] = s.control(r, b);
+      ct_row[i] = s.control(r, b);
     }
   }
   gh_buf_.resize(members_);

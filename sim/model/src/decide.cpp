@@ -37,8 +37,8 @@ ActorStrength actor_strength(const World& w, const State& s) {
   return out;
 }
 
-void actor_targets(const World& w, State& s, const StepContext& ctx, const ActorStrength& strength,
-                   int a) {
+void actor_targets(const World& w, State& s, const StepContext& ctx, const ContestTerms& ct,
+                   const ActorStrength& strength, int a) {
   const int R = w.R;
   const auto& dp = w.params().decide;
   const int k = w.recruit_type[a];
@@ -62,7 +62,7 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Actor
     for (int r = 0; r < R; ++r) x[r] = s.target(r, a) * pool / prev_total;
   }
 
-  const OwnShare share(w, s, ctx.holding.data(), ctx.present.data(), a, std::move(fixed));
+  const OwnShare share(w, s, ct, ctx.holding.data(), ctx.present.data(), a, std::move(fixed));
   std::vector<std::uint8_t> allowed(R);
   std::vector<double> weight(R), base(R);
   for (int r = 0; r < R; ++r) {
@@ -178,11 +178,12 @@ void decide_phase(const World& w, State& s, StepContext& ctx) {
   }
   const ActorStrength strength = actor_strength(w, s);
   if (!due.empty()) {
+    const ContestTerms ct = contest_terms(w, s, ctx.holding.data());
     if (ctx.parallel_regions && due.size() > 1) {
       tbb::parallel_for(std::size_t{0}, due.size(),
-                        [&](std::size_t i) { actor_targets(w, s, ctx, strength, due[i]); });
+                        [&](std::size_t i) { actor_targets(w, s, ctx, ct, strength, due[i]); });
     } else {
-      for (int a : due) actor_targets(w, s, ctx, strength, a);
+      for (int a : due) actor_targets(w, s, ctx, ct, strength, a);
     }
   }
   unit_orders(w, s, strength.free_by_dest, t);

@@ -40,14 +40,23 @@ void split_coalition(double tc, int n, const double* gh, const double* ctrl, dou
 void contest_region(const World& w, const State& s, int region, const double* holding,
                     double* target_row);
 
+// Per-region contest terms shared by every deciding actor of a step: Q[r, c] (sum of g H over
+// c's members) and den[r] = need_r^gamma + sum_c Q[r, c]^gamma.
+struct ContestTerms {
+  int coalitions = 0;
+  std::vector<double> q;    // R x coalitions
+  std::vector<double> den;  // R
+};
+ContestTerms contest_terms(const World& w, const State& s, const double* holding);
+
 // An actor's own control target in each region as a function of its ground-holding strength
 // there, everything else fixed (the contest seen by one member, for Decide).
 class OwnShare {
  public:
   // `holding`/`present` are H and X of the step; `fixed[r]`: the actor's strength in r that its
   // decision does not move (garrisons, units withdrawing); it counts whatever the target.
-  OwnShare(const World& w, const State& s, const double* holding, const double* present, int actor,
-           std::vector<double> fixed);
+  OwnShare(const World& w, const State& s, const ContestTerms& ct, const double* holding,
+           const double* present, int actor, std::vector<double> fixed);
   // The actor's share of region r with `free_strength` of free units there, plus the fixed ones.
   [[nodiscard]] double operator()(int r, double free_strength) const;
 
