@@ -349,6 +349,7 @@ int main(int argc, char** argv) {
                    "bare: without every "
                    "drawdown event")
       ->expected(0, 1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false)
       ->type_name("[EVENT]");
   run_cmd->add_flag("--force", run.force, "Replace an existing output file");
