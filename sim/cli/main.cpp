@@ -344,14 +344,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   run_cmd
       ->add_option("--counterfactual", run.counterfactual_events,
-                   "Also run each replicate without EVENT (an event's index in the scenario, or "
-                   "its `name`) on the same random keys and record the paired effect; repeatable; "
-                   "bare: without every "
-                   "drawdown event")
-      ->expected(0, 1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+                   "Also run each replicate without EVENT (--counterfactual=EVENT: an event's "
+                   "index in the scenario, or its `name`) on the same random keys and record the "
+                   "paired effect; repeatable; bare: without every drawdown event")
+      ->type_size(0, 1)
+      ->expected(0, CLI::detail::expected_max_vector_size)
       ->allow_extra_args(false)
-      ->type_name("[EVENT]");
+      ->type_name("[=EVENT]");
   run_cmd->add_flag("--force", run.force, "Replace an existing output file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print nothing but errors");
   run_cmd->add_flag("--no-output", run.no_output, "Write no HDF5 file (summary only)");

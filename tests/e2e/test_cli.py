@@ -266,7 +266,7 @@ def test_counterfactual_event_removes_only_that_event(tmp_path):
     base = ["run", SYRIA, "--steps", 20, "--replicates", 2, "-q", "--force"]
     r = run_cli(*base, "--counterfactual=russia-turkey-warming", "-o", "a.h5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    r = run_cli(*base, "--counterfactual=1", "--counterfactual", "1", "-o", "b.h5", cwd=tmp_path)
+    r = run_cli(*base, "--counterfactual=1", "--counterfactual=russia-turkey-warming", "-o", "b.h5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     r = run_cli(*base, "--counterfactual=russia-drawdown", "-o", "c.h5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -555,7 +555,7 @@ add("dup-actor-home", t, r"^actors\.hts\.home: duplicate key 'home'", None)
 t, ln = insert_after(SYRIA, r"^run:", "  steps: 30")
 add("dup-run-steps", t, r"^run\.steps: duplicate key 'steps'", ln + 1, 3)  # the original is second
 t, ln, col = replace_in_line(SYRIA, r"^    control: \{Suwayda: 0.8", "{Suwayda: 0.8", "[Suwayda, 0.8")
-t, _, _ = replace_in_line(t, r"^    control: \[Suwayda, 0.6", '"}', '"]')
+t, _, _ = replace_in_line(t, r"^    control: \[Suwayda, 0.8", '"}', '"]')
 add("list-for-control", t, r"^actors\.druze\.control: expected a mapping of region to value, got a list", ln, col)
 
 # Whole-scenario checks.
