@@ -54,6 +54,7 @@ struct RunOptions {
   int threads = 0;
   int steps = 0;
   bool counterfactual = false;
+  std::vector<std::string> counterfactual_events;  // --counterfactual EVENT (name or index)
   bool force = false;
   bool quiet = false;
   bool no_output = false;
@@ -194,6 +195,27 @@ void print_summary(const ps::World& w, const ps::EnsembleSummary& s, const std::
   if (!output.empty()) std::printf("\nwrote %s\n", output.c_str());
 }
 
+// --counterfactual EVENT: an event's index in the scenario or its `name`; bad input otherwise.
+int event_index(const ps::ScenarioSpec& spec, const std::string& path, const std::string& key) {
+  const int n = static_cast<int>(spec.events.size());
+  for (int i = 0; i < n; ++i) {
+    if (!spec.events[i].name.empty() && spec.events[i].name == key) return i;
+  }
+  if (!key.empty() &&
+      std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const long i = key.size() < 9 ? std::stol(key) : -1;
+    if (i >= 0 && i < n) return static_cast<int>(i);
+  }
+  std::string names;
+  for (int i = 0; i < n; ++i) {
+    names += (names.empty() ? "" : ", ") + std::to_string(i);
+    if (!spec.events[i].name.empty()) names += " (" + spec.events[i].name + ")";
+  }
+  throw ps::InputError(path + ": --counterfactual " + key +
+                       ": no such event (the scenario's events: " +
+                       (names.empty() ? std::string("none") : names) + ")");
+}
+
 int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   const std::string path = opt.scenario.empty() ? bundled_scenario_path() : opt.scenario;
   ps::RunSettings settings;
@@ -209,12 +231,22 @@ int cmd_run(const RunOptions& opt, const std::string& cmdline) {
   auto loaded = ps::load_for_run(path, overrides_of(opt.sets), settings);
   print_warnings(loaded.warnings);
   const auto& spec = loaded.spec;
-  if (opt.counterfactual && !spec.has_drawdown()) {
-    throw ps::InputError(path + ": --counterfactual needs a scenario with a drawdown event");
-  }
   ps::RunJob job;
-  job.write_output = !opt.no_output;
   job.counterfactual = opt.counterfactual;
+  for (const auto& name : opt.counterfactual_events) {
+    if (name.empty()) continue;  // bare --counterfactual: every drawdown
+    job.counterfactual_events.push_back(event_index(spec, path, name));
+  }
+  if (opt.counterfactual && job.counterfactual_events.empty() && !spec.has_drawdown()) {
+    throw ps::InputError(path +
+                         ": --counterfactual needs a scenario with a drawdown event (or "
+                         "--counterfactual EVENT naming the events to remove)");
+  }
+  std::sort(job.counterfactual_events.begin(), job.counterfactual_events.end());
+  job.counterfactual_events.erase(
+      std::unique(job.counterfactual_events.begin(), job.counterfactual_events.end()),
+      job.counterfactual_events.end());
+  job.write_output = !opt.no_output;
   if (job.write_output) {
     job.output.path = opt.output.empty() ? default_output_name(spec) : opt.output;
     job.output.force = opt.force;
@@ -377,9 +409,15 @@ int dispatch(int argc, char** argv) {
       ->check(CLI::Range(1, 4096));
   run_cmd->add_option("--steps", run.steps, "Steps to run (overrides run.steps)")
       ->check(CLI::Range(1, 100000));
-  run_cmd->add_flag("--counterfactual", run.counterfactual,
-                    "Also run each replicate without the drawdown on the same random keys and "
-                    "record the paired effect");
+  run_cmd
+      ->add_option("--counterfactual", run.counterfactual_events,
+                   "Also run each replicate without EVENT (--counterfactual=EVENT: an event's "
+                   "index in the scenario, or its `name`) on the same random keys and record the "
+                   "paired effect; repeatable; bare: without every drawdown event")
+      ->type_size(0, 1)
+      ->expected(0, CLI::detail::expected_max_vector_size)
+      ->allow_extra_args(false)
+      ->type_name("[=EVENT]");
   run_cmd->add_flag("--force", run.force, "Replace an existing output file");
   run_cmd->add_flag("-q,--quiet", run.quiet, "Print nothing but errors");
   run_cmd->add_flag("--no-output", run.no_output, "Write no HDF5 file (summary only)");
@@ -449,7 +487,10 @@ int dispatch(int argc, char** argv) {
   }
   run.seed_given = run_cmd->count("--seed") > 0;
   try {
-    if (*run_cmd) return cmd_run(run, command_line(argc, argv));
+    if (*run_cmd) {
+      run.counterfactual = run_cmd->count("--counterfactual") > 0;
+      return cmd_run(run, command_line(argc, argv));
+    }
     if (*validate_cmd) return cmd_validate(validate_files, validate_sets);
     if (*schema_cmd) {
       std::cout << ps::scenario::language::json_schema();

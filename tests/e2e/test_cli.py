@@ -259,6 +259,32 @@ def test_counterfactual_without_drawdown_exits_2(tmp_path):
     assert listing(tmp_path) == ["mini.yaml"]
 
 
+def test_counterfactual_event_removes_only_that_event(tmp_path):
+    """--counterfactual EVENT (name or index, repeatable) removes only those events: removing the
+    relation change alone (index 1) leaves Russia's withdrawal in both arms, so Hmeimim, which
+    the day-30 relation change cannot touch before day 30, shows exactly no effect by day 20."""
+    base = ["run", SYRIA, "--steps", 20, "--replicates", 2, "-q", "--force"]
+    r = run_cli(*base, "--counterfactual=russia-turkey-warming", "-o", "a.h5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(*base, "--counterfactual=1", "--counterfactual=russia-turkey-warming", "-o", "b.h5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(*base, "--counterfactual=russia-drawdown", "-o", "c.h5", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(tmp_path / "a.h5", "r") as a, h5py.File(tmp_path / "b.h5", "r") as b, \
+            h5py.File(tmp_path / "c.h5", "r") as c:
+        ea, eb, ec = (f["counterfactual_effect"][()] for f in (a, b, c))
+    assert (ea == eb).all()
+    assert (ea == 0).all()  # the relation change (day 30) has not happened by day 20
+    assert abs(ec).max() > 0  # the drawdown has
+
+
+def test_counterfactual_unknown_event_exits_2(tmp_path):
+    r = run_cli("run", SYRIA, "--steps", 5, "--counterfactual=nope", "-q", "--no-output",
+                cwd=tmp_path)
+    assert r.returncode == 2
+    assert "no such event" in r.stderr and "russia-drawdown" in r.stderr
+
+
 # --- readers ----------------------------------------------------------------------------------
 
 

@@ -554,8 +554,8 @@ t, ln = insert_after(SYRIA, r"^  hts:\s*$", "    home: Idlib", 0)
 add("dup-actor-home", t, r"^actors\.hts\.home: duplicate key 'home'", None)
 t, ln = insert_after(SYRIA, r"^run:", "  steps: 30")
 add("dup-run-steps", t, r"^run\.steps: duplicate key 'steps'", ln + 1, 3)  # the original is second
-t, ln, col = replace_in_line(SYRIA, r"^    control: \{Suwayda: 0.6", "{Suwayda: 0.6", "[Suwayda, 0.6")
-t, _, _ = replace_in_line(t, r"^    control: \[Suwayda, 0.6", '"}', '"]')
+t, ln, col = replace_in_line(SYRIA, r"^    control: \{Suwayda: 0.8", "{Suwayda: 0.8", "[Suwayda, 0.8")
+t, _, _ = replace_in_line(t, r"^    control: \[Suwayda, 0.8", '"}', '"]')
 add("list-for-control", t, r"^actors\.druze\.control: expected a mapping of region to value, got a list", ln, col)
 
 # Whole-scenario checks.
@@ -734,7 +734,7 @@ for i in range(1, 9):
 t = "mbombs: [" + ", ".join(_mb) + "]\n" + SYRIA
 t, ln, col = replace_in_line(t, r"^run:", "run:", "model: *m8\nrun:")
 add("alias-bomb-mapping-model", t, bomb_expect(r"^model\.k1: unknown key 'k1'"), 1, None)
-t, ln, col = replace_in_line(SYRIA, r"^    control: \{Suwayda: 0.6", "{Suwayda: 0.6", "{Suwayda: 0.6, k0: " + "[" + ", ".join(_mb) + "], Daraa: *m8")
+t, ln, col = replace_in_line(SYRIA, r"^    control: \{Suwayda: 0.8", "{Suwayda: 0.8", "{Suwayda: 0.8, k0: " + "[" + ", ".join(_mb) + "], Daraa: *m8")
 add("alias-bomb-mapping-control", t, bomb_expect(r"^actors\.druze\.control\.(k0|Daraa): "), ln, None)
 
 DEEP = 5000

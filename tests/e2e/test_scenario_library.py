@@ -65,8 +65,12 @@ def test_variants_change_what_they_say(tmp_path):
     none = final_control(tmp_path, "syria-no-drawdown")
     rapid = final_control(tmp_path, "syria-rapid-withdrawal")
     us = final_control(tmp_path, "syria-us-withdrawal")
-    # Without the drawdown Russia keeps Hmeimim; with it, it does not.
-    assert none["c"]("Hmeimim", "russia") > 0.6 > base["c"]("Hmeimim", "russia")
+    # Without the drawdown Russia keeps Hmeimim; with the rapid full withdrawal it does not: every
+    # Russian unit is ordered out within 14 days (scope 1, the garrisons released by `leave`,
+    # docs/model.md §4.1) and the exits (150 + 400 + 50 a day) clear the 6,200 within weeks, after
+    # which its control there decays as (1 - zeta)^t. (At the baseline's scope 0.7 the remaining
+    # Russian forces hold Hmeimim in model v2.)
+    assert none["c"]("Hmeimim", "russia") > 0.6 > rapid["c"]("Hmeimim", "russia")
     assert none["withdrawn"]("russia") == 0.0 < base["withdrawn"]("russia")
     # Rapid full withdrawal gives up the naval base too, and withdraws more.
     assert rapid["c"]("TartusBase", "russia") < 0.5 < base["c"]("TartusBase", "russia")

@@ -48,7 +48,10 @@ bool run_ensemble(const WorldPtr& world, const EnsembleOptions& options,
 
   WorldPtr counterfactual;
   if (options.counterfactual) {
-    counterfactual = std::make_shared<const World>(world->spec().without_drawdowns());
+    const auto& spec = world->spec();
+    counterfactual = std::make_shared<const World>(
+        options.counterfactual_events.empty() ? spec.without_drawdowns()
+                                              : spec.without_events(options.counterfactual_events));
   }
   std::mutex sink_mutex;
   int done = static_cast<int>(options.skip.size());

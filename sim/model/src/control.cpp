@@ -9,38 +9,6 @@
 
 namespace powershift {
 
-void contest_region(const World& w, const State& s, int r, const double* holding,
-                    double* target_row) {
-  const int A = w.A;
-  if (w.offmap[r]) {
-    std::fill_n(target_row, A, 0.0);
-    return;
-  }
-  const auto& cp = w.params().control;
-  thread_local std::vector<double> g_h, q, held;
-  g_h.assign(A, 0.0);
-  q.assign(s.coalitions, 0.0);
-  held.assign(s.coalitions, 0.0);
-  for (int a = 0; a < A; ++a) {
-    g_h[a] = (1.0 + cp.sigma * s.support(r, a)) * holding[a];
-    const int c = s.coalition[a];
-    q[c] += g_h[a];
-    if (holding[a] > 0.0) held[c] += s.control(r, a);
-  }
-  double den = contest_power(cp.theta * w.population[r], cp.gamma);
-  for (int c = 0; c < s.coalitions; ++c) den += contest_power(q[c], cp.gamma);
-  for (int a = 0; a < A; ++a) {
-    const int c = s.coalition[a];
-    const double tc = den > 0.0 ? contest_power(q[c], cp.gamma) / den : 0.0;
-    // Members present keep their share (scaled down only if the coalition's target falls);
-    // only ground new to the coalition is shared in proportion to g H.
-    const double kept =
-        holding[a] > 0.0 ? s.control(r, a) * std::min(1.0, tc / std::max(held[c], 1e-12)) : 0.0;
-    const double fresh = std::max(0.0, tc - held[c]) * (q[c] > 0.0 ? g_h[a] / q[c] : 0.0);
-    target_row[a] = kept + fresh;
-  }
-}
-
 void control_phase(const World& w, State& s, StepContext& ctx) {
   const auto& cp = w.params().control;
   const double dt = w.dt;

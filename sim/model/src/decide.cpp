@@ -16,92 +16,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Per-region contest terms shared by every actor's valuation this step.
-struct ContestTerms {
-  int coalitions = 0;
-  std::vector<double> q;      // R x coalitions: sum of g H over members
-  std::vector<double> q_pow;  // its power gamma
-  std::vector<double> den;    // R: sum over coalitions of Q^gamma + (theta p)^gamma
-};
-
-ContestTerms contest_terms(const World& w, const State& s, const StepContext& ctx) {
-  const auto& cp = w.params().control;
-  ContestTerms ct;
-  ct.coalitions = s.coalitions;
-  ct.q.assign(static_cast<std::size_t>(w.R) * s.coalitions, 0.0);
-  ct.q_pow.assign(ct.q.size(), 0.0);
-  ct.den.assign(w.R, 0.0);
-  for (int r = 0; r < w.R; ++r) {
-    double* q = &ct.q[static_cast<std::size_t>(r) * s.coalitions];
-    for (int a = 0; a < w.A; ++a) {
-      q[s.coalition[a]] += (1.0 + cp.sigma * s.support(r, a)) * ctx.holding(r, a);
-    }
-    double den = contest_power(cp.theta * w.population[r], cp.gamma);
-    for (int c = 0; c < s.coalitions; ++c) {
-      const double qp = contest_power(q[c], cp.gamma);
-      ct.q_pow[static_cast<std::size_t>(r) * s.coalitions + c] = qp;
-      den += qp;
-    }
-    ct.den[r] = den;
-  }
-  return ct;
-}
-
-// The actor's own control target in each region as a function of its strength there, others
-// fixed (the sticky split of docs/model.md §Control seen from one member).
-class OwnShare {
- public:
-  // `fixed[r]`: the actor's strength in r that its decision does not move (garrisons, units
-  // withdrawing); it counts toward the actor's holding whatever the target.
-  OwnShare(const World& w, const State& s, const StepContext& ctx, const ContestTerms& ct,
-           int actor, std::vector<double> fixed)
-      : gamma_(w.params().control.gamma), R_(w.R), fixed_(std::move(fixed)) {
-    const auto& cp = w.params().control;
-    const int c = s.coalition[actor];
-    const int k = w.recruit_type[actor];
-    others_.resize(R_);
-    rest_.resize(R_);
-    per_strength_.resize(R_);
-    partners_held_.resize(R_);
-    own_held_.resize(R_);
-    for (int r = 0; r < R_; ++r) {
-      const double g = 1.0 + cp.sigma * s.support(r, actor);
-      const double h = ctx.holding(r, actor);
-      const double x = ctx.present(r, actor);
-      const double hf = x > 0.0 ? h / x : w.defence[k] * terrain_factor(w, s, r, actor);
-      const std::size_t rc = static_cast<std::size_t>(r) * ct.coalitions + c;
-      others_[r] = ct.q[rc] - g * h;
-      rest_[r] = std::max(ct.den[r] - ct.q_pow[rc], 1e-300);
-      per_strength_[r] = g * hf;
-      double held = 0.0;
-      for (int b = 0; b < w.A; ++b) {
-        if (b != actor && s.coalition[b] == c && ctx.holding(r, b) > 0.0) held += s.control(r, b);
-      }
-      partners_held_[r] = held;
-      own_held_[r] = s.control(r, actor);
-    }
-  }
-
-  [[nodiscard]] double operator()(int r, double free_strength) const {
-    const double strength = free_strength + fixed_[r];
-    const double y = per_strength_[r] * strength;
-    const double qq = others_[r] + y;
-    if (qq <= 0.0) return 0.0;
-    const double qg = contest_power(qq, gamma_);
-    const double tc = qg / (qg + rest_[r]);
-    const bool here = strength > 0.0;  // free units or fixed ones
-    const double cp = partners_held_[r] + (here ? own_held_[r] : 0.0);
-    const double kept = here ? own_held_[r] * std::min(1.0, tc / std::max(cp, 1e-12)) : 0.0;
-    return kept + std::max(0.0, tc - cp) * y / qq;
-  }
-
- private:
-  double gamma_;
-  int R_;
-  std::vector<double> fixed_;
-  std::vector<double> others_, rest_, per_strength_, partners_held_, own_held_;
-};
-
 // Free ground-holding strength of each actor by destination (the pool its targets divide), and
 // the strength its decisions do not move (garrisons, units withdrawing) by region: one pass.
 struct ActorStrength {
@@ -148,11 +62,11 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
     for (int r = 0; r < R; ++r) x[r] = s.target(r, a) * pool / prev_total;
   }
 
-  const OwnShare share(w, s, ctx, ct, a, std::move(fixed));
+  const OwnShare share(w, s, ct, ctx.holding.data(), ctx.present.data(), a, std::move(fixed));
   std::vector<std::uint8_t> allowed(R);
   std::vector<double> weight(R), base(R);
   for (int r = 0; r < R; ++r) {
-    allowed[r] = !w.offmap[r] && !s.leave_mask[static_cast<std::size_t>(a) * R + r];
+    allowed[r] = !w.offmap[r];
     const double tot = ctx.friendly(r, a) + ctx.hostile(r, a);
     const double hostile_share = ctx.hostile(r, a) / std::max(tot, 1e-9);
     weight[r] =
@@ -177,7 +91,7 @@ void actor_targets(const World& w, State& s, const StepContext& ctx, const Conte
   auto value_at = [&](int r) {
     if (!allowed[r]) {
       up[r] = -kInf;
-      down[r] = -kInf;  // leaving a region the actor may not hold is free
+      down[r] = -kInf;  // off-map: never a destination
       return;
     }
     const double now = share(r, x[r]);
@@ -264,7 +178,7 @@ void decide_phase(const World& w, State& s, StepContext& ctx) {
   }
   const ActorStrength strength = actor_strength(w, s);
   if (!due.empty()) {
-    const ContestTerms ct = contest_terms(w, s, ctx);
+    const ContestTerms ct = contest_terms(w, s, ctx.holding.data());
     if (ctx.parallel_regions && due.size() > 1) {
       tbb::parallel_for(std::size_t{0}, due.size(),
                         [&](std::size_t i) { actor_targets(w, s, ctx, ct, strength, due[i]); });

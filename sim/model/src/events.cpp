@@ -33,10 +33,28 @@ bool contains(const std::vector<int>& v, int x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
-// Orders units of the event's actor out until `target` strength is committed: units in `leave`
-// regions first, then by the `first` type order, then by id.
-void commit_withdrawal(const World& w, State& s, int event_index, const EventSpec& e,
-                       double target) {
+// Where a unit counts for a drawdown: its region at rest, its destination on a hop.
+int drawdown_site(const Units& U, std::size_t u) {
+  return U.eta[u] > 0.0 ? U.dest[u] : U.region[u];
+}
+
+// The units a drawdown may order out: the actor's alive Free units outside the retained sites,
+// and its Hold units (garrisons) at the sites the event names in `leave`.
+bool drawdown_candidate(const Units& U, std::size_t u, const EventSpec& e) {
+  if (!U.alive[u] || U.actor[u] != e.actor) return false;
+  const int site = drawdown_site(U, u);
+  if (contains(e.keep, site)) return false;
+  return U.order[u] == Order::Free || (U.order[u] == Order::Hold && contains(e.leave, site));
+}
+
+// Orders units of the event's actor out until `target` strength is committed (docs/model.md
+// §4.1): sites in the order of `leave` first (units elsewhere after them), then by the `first`
+// type order, then by id. Committed units keep holding and fighting until they have left.
+// A drawdown's target is `fraction` of its current base: what it has sent out, what is on its
+// way out, and its candidates now (units that moved into a retained site have left the base,
+// units that moved out of one have joined it). An external demand's is `strength` (fraction < 0).
+void commit_withdrawal(State& s, int event_index, const EventSpec& e, double fraction,
+                       double strength) {
   auto& prog = s.drawdowns[event_index];
   auto& U = s.units;
   double committed = prog.withdrawn;
@@ -45,21 +63,23 @@ void commit_withdrawal(const World& w, State& s, int event_index, const EventSpe
     if (!U.alive[u] || U.actor[u] != e.actor) continue;
     if (U.order[u] == Order::Withdraw && U.withdraw_event[u] == event_index) {
       committed += U.strength[u];
-    } else if (U.order[u] == Order::Free) {
+    } else if (drawdown_candidate(U, u, e)) {
       candidates.push_back(static_cast<int>(u));
     }
   }
+  double candidate_strength = 0.0;
+  for (int u : candidates) candidate_strength += U.strength[u];
+  const double target = fraction >= 0.0 ? fraction * (committed + candidate_strength) : strength;
   if (committed >= target) return;
-  auto type_rank = [&](int k) {
-    const auto it = std::find(e.first.begin(), e.first.end(), k);
-    return static_cast<int>(it - e.first.begin());
+  auto rank_in = [](const std::vector<int>& list, int x) {
+    return static_cast<int>(std::find(list.begin(), list.end(), x) - list.begin());
   };
   std::stable_sort(candidates.begin(), candidates.end(), [&](int x, int y) {
-    const bool lx = !contains(e.leave, U.region[x]);
-    const bool ly = !contains(e.leave, U.region[y]);
-    if (lx != ly) return lx < ly;
-    const int tx = type_rank(U.type[x]);
-    const int ty = type_rank(U.type[y]);
+    const int sx = rank_in(e.leave, drawdown_site(U, x));
+    const int sy = rank_in(e.leave, drawdown_site(U, y));
+    if (sx != sy) return sx < sy;
+    const int tx = rank_in(e.first, U.type[x]);
+    const int ty = rank_in(e.first, U.type[y]);
     if (tx != ty) return tx < ty;
     return x < y;
   });
@@ -69,26 +89,16 @@ void commit_withdrawal(const World& w, State& s, int event_index, const EventSpe
     U.withdraw_event[u] = event_index;
     committed += U.strength[u];
   }
-  (void)w;
 }
 
-void start_drawdown(const World& w, State& s, int event_index, const EventSpec& e) {
+// The base the scope is a fraction of: the strength of the candidates when the order begins.
+// Nothing else changes: a drawdown that commits nothing leaves the run exactly as without it.
+void start_drawdown(State& s, int event_index, const EventSpec& e) {
   auto& prog = s.drawdowns[event_index];
   prog.started = true;
-  auto& U = s.units;
+  const auto& U = s.units;
   for (std::size_t u = 0; u < U.size(); ++u) {
-    if (!U.alive[u] || U.actor[u] != e.actor || U.order[u] != Order::Free) continue;
-    // Retained bases hold (units on their way there included); the rest is the base that the
-    // scope is a fraction of. Garrisons elsewhere and units already leaving are not in it.
-    const int where = U.eta[u] > 0.0 ? U.dest[u] : U.region[u];
-    if (contains(e.keep, where)) {
-      U.order[u] = Order::Hold;
-    } else {
-      prog.base_strength += U.strength[u];
-    }
-  }
-  if (e.type == EventType::Drawdown) {
-    for (int r : e.leave) s.leave_mask[static_cast<std::size_t>(e.actor) * w.R + r] = 1;
+    if (drawdown_candidate(U, u, e)) prog.base_strength += U.strength[u];
   }
 }
 
@@ -110,14 +120,14 @@ void events_phase(const World& w, State& s, StepContext& ctx) {
     const bool first_step = start == t;
     switch (e.type) {
       case EventType::Drawdown: {
-        if (!s.drawdowns[i].started) start_drawdown(w, s, i, e);
+        if (!s.drawdowns[i].started) start_drawdown(s, i, e);
         const double frac = scheduled_fraction(e, static_cast<double>(t) * w.dt - e.day);
-        commit_withdrawal(w, s, i, e, frac * s.drawdowns[i].base_strength);
+        commit_withdrawal(s, i, e, frac, 0.0);
         break;
       }
       case EventType::ExternalDemand: {
-        if (!s.drawdowns[i].started) start_drawdown(w, s, i, e);
-        commit_withdrawal(w, s, i, e, e.strength);
+        if (!s.drawdowns[i].started) start_drawdown(s, i, e);
+        commit_withdrawal(s, i, e, -1.0, e.strength);
         break;
       }
       case EventType::Reinforcement:

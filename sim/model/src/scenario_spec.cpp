@@ -6,13 +6,27 @@
 
 namespace powershift {
 
-ScenarioSpec ScenarioSpec::without_drawdowns() const {
+ScenarioSpec ScenarioSpec::without_events(const std::vector<int>& removed) const {
   ScenarioSpec copy = *this;
-  copy.events.erase(
-      std::remove_if(copy.events.begin(), copy.events.end(),
-                     [](const EventSpec& e) { return e.type == EventType::Drawdown; }),
-      copy.events.end());
+  copy.events.clear();
+  for (int i = 0; i < static_cast<int>(events.size()); ++i) {
+    if (std::find(removed.begin(), removed.end(), i) == removed.end()) {
+      copy.events.push_back(events[i]);
+    }
+  }
   return copy;
+}
+
+std::vector<int> ScenarioSpec::drawdown_events() const {
+  std::vector<int> out;
+  for (int i = 0; i < static_cast<int>(events.size()); ++i) {
+    if (events[i].type == EventType::Drawdown) out.push_back(i);
+  }
+  return out;
+}
+
+ScenarioSpec ScenarioSpec::without_drawdowns() const {
+  return without_events(drawdown_events());
 }
 
 bool ScenarioSpec::has_drawdown() const {

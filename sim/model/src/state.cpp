@@ -68,7 +68,6 @@ State State::initial(const World& w) {
       zeros;
   s.sponsor_in = s.sponsor_out = zeros;
   s.income_factor.assign(A, 1.0);
-  s.leave_mask.assign(static_cast<std::size_t>(A) * R, 0);
   s.drawdowns.assign(spec.events.size(), DrawdownProgress{});
   s.vacuum_days.assign(R, 0.0);
   s.controller.assign(R, -1);

@@ -42,6 +42,8 @@ void World::build_regions() {
   const double weights[kValueComponents] = {vw.capital, vw.port, vw.airbase, vw.oil, vw.border};
   population.resize(R);
   terrain.resize(R);
+  site_need.assign(R, 0.0);
+  hold_need.assign(R, 0.0);
   value.resize(R);
   offmap.resize(R);
   double pop_total = 0.0;
@@ -50,6 +52,10 @@ void World::build_regions() {
     const auto& reg = spec_.regions[r];
     population[r] = reg.population;
     terrain[r] = reg.terrain;
+    if (!reg.offmap) {
+      site_need[r] = reg.site_need;
+      hold_need[r] = spec_.params.control.theta * reg.population + reg.site_need;
+    }
     offmap[r] = reg.offmap ? 1 : 0;
     double v = reg.population / 1e6;
     for (int c = 0; c < kValueComponents; ++c) v += weights[c] * reg.value[c];

@@ -20,7 +20,7 @@ using namespace h5;  // NOLINT(google-build-using-namespace): this file is all H
 namespace {
 
 // 2: trajectory datasets named as the output schema names them.
-constexpr const char* kFormat = "powershift-checkpoint-2";
+constexpr const char* kFormat = "powershift-checkpoint-3";
 
 void write_state(hid_t g, const State& s) {
   numeric_attribute<std::int32_t>(g, "step", s.step);
@@ -67,7 +67,6 @@ void write_state(hid_t g, const State& s) {
       {"initial_strength", &s.initial_strength},
       {"vacuum_days", &s.vacuum_days}};
   for (const auto& [name, v] : vectors) write(g, name, *v);
-  write(g, "leave_mask", s.leave_mask);
   write(g, "controller", s.controller);
   write(g, "collapsed", s.collapsed);
   std::vector<std::uint8_t> started;
@@ -147,7 +146,6 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
       {"initial_strength", &s.initial_strength}};
   for (auto& [name, v] : vectors) *v = read<double>(g, name, A);
   s.vacuum_days = read<double>(g, "vacuum_days", R);
-  s.leave_mask = read<std::uint8_t>(g, "leave_mask", static_cast<long long>(A) * R);
   s.controller = read<std::int32_t>(g, "controller", R);
   s.collapsed = read<std::uint8_t>(g, "collapsed", A);
   const auto events = static_cast<long long>(event_count);
@@ -271,6 +269,7 @@ void write_checkpoint(const std::string& path, const World& world, const Checkpo
     numeric_attribute<std::int32_t>(root, "steps", data.steps);
     numeric_attribute<std::int32_t>(root, "interval", data.interval);
     numeric_attribute<std::int32_t>(root, "counterfactual", data.counterfactual ? 1 : 0);
+    write(root, "counterfactual_events", data.counterfactual_events);
     auto finished = create_group(root, "finished");
     for (const auto& [rep, result] : data.finished) {
       auto g = create_group(finished.get(), std::to_string(rep));
@@ -349,6 +348,12 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
     if (H5Aexists(root, "interval") > 0)
       d.interval = read_numeric_attribute<std::int32_t>(root, "interval");
     d.counterfactual = read_numeric_attribute<std::int32_t>(root, "counterfactual") != 0;
+    d.counterfactual_events = read<std::int32_t>(root, "counterfactual_events");
+    const auto& spec = world.spec();
+    const std::size_t cf_events =
+        (d.counterfactual_events.empty() ? spec.without_drawdowns()
+                                         : spec.without_events(d.counterfactual_events))
+            .events.size();
     if (d.version != std::string(schema::version())) {
       throw InputError("it was written by powershift " + d.version + ", this is " +
                        std::string(schema::version()));
@@ -405,9 +410,8 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       }
       if (exists(g.get(), "counterfactual_state")) {
         auto cs = open_group(g.get(), "counterfactual_state");
-        // The counterfactual arm runs the scenario without its drawdown events.
-        snap.counterfactual_state =
-            read_state(cs.get(), world, world.spec().without_drawdowns().events.size());
+        // The counterfactual arm runs the scenario without the removed events.
+        snap.counterfactual_state = read_state(cs.get(), world, cf_events);
         auto ct = open_group(g.get(), "counterfactual_trajectory");
         snap.counterfactual_trajectory = read_trajectory(ct.get(), world);
       }

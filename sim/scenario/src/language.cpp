@@ -334,6 +334,11 @@ std::vector<Section> build() {
           number("lon", "Longitude in degrees; required for on-map regions").range(-180, 180),
           number("population", "Inhabitants").range(0, 1e10).def(reg.population),
           number("terrain", "Defence multiplier tau").range(1, 100).def(reg.terrain),
+          number("site_need",
+                 "Holding power a site (base, port, airfield) needs beyond theta x population, so "
+                 "that a passing force cannot take it")
+              .range(0, 1e9)
+              .def(reg.site_need),
           section_key("value", "region.value", "Value components of the region"),
           boolean("offmap", "An off-map region (a homeland behind an exit)").def(reg.offmap),
       },
@@ -452,23 +457,32 @@ std::vector<Section> build() {
     s.push_back(group);
   }
   auto type_key = [](const std::string& t) { return choice("type", {t}, "Event type").req(); };
+  auto event_name = K("name", Type::Name,
+                      "Name of the event, unique among events: `powershift run --counterfactual "
+                      "NAME` removes it from the counterfactual arm");
   auto day = number("day",
                     "Day it takes effect (applied at the start of the first step from then); at "
                     "most (run.steps - 1) x run.dt")
                  .range(0, kInf)
                  .req();
   auto actor = ref("actor", Ref::Actor, "The actor").req();
-  auto leave =
-      refs("leave", Ref::Region, "Regions emptied first; the actor no longer sends units there");
-  auto keep = refs("keep", Ref::Region, "Regions whose units stay (retained bases)");
+  auto leave = refs("leave", Ref::Region,
+                    "Sites the drawdown takes its units from, in this order (units elsewhere "
+                    "after them); not a ban: remaining units may still go there");
+  auto keep = refs("keep", Ref::Region,
+                   "Retained sites: units there are outside the drawdown's base and never "
+                   "ordered out");
   auto first = refs("first", Ref::UnitType, "Unit types in leaving order");
   s.push_back(make(
       "event.drawdown", "A withdrawal: give scope and pace_days, or a schedule.",
       {
           type_key("drawdown"),
+          event_name,
           day,
           actor,
-          number("scope", "Fraction of the actor's forces outside `keep` to leave").range(0, 1),
+          number("scope",
+                 "Fraction of the actor's Free forces outside `keep`, at the start, to leave")
+              .range(0, 1),
           number("pace_days", "Days over which the scope is reached linearly").above(0, 1e6),
           list("schedule", "schedule_point",
                "Piecewise-linear fraction over days since `day`: an alternative to scope and "
@@ -493,6 +507,7 @@ std::vector<Section> build() {
   s.push_back(make("event.external_demand", "Forces demanded elsewhere leave the scenario.",
                    {
                        type_key("external_demand"),
+                       event_name,
                        day,
                        actor,
                        number("strength", "Strength demanded").range(0, 1e9).req(),
@@ -503,6 +518,7 @@ std::vector<Section> build() {
   s.push_back(make("event.reinforcement", "New forces arrive.",
                    {
                        type_key("reinforcement"),
+                       event_name,
                        day,
                        actor,
                        ref("unit_type", Ref::UnitType, "Unit type").req(),
@@ -512,6 +528,7 @@ std::vector<Section> build() {
   s.push_back(make("event.relation_change", "A relation is set to a new value.",
                    {
                        type_key("relation_change"),
+                       event_name,
                        day,
                        ref("a", Ref::Actor, "One actor").req(),
                        ref("b", Ref::Actor, "The other actor").req(),
@@ -520,6 +537,7 @@ std::vector<Section> build() {
   s.push_back(make("event.budget_change", "An actor's income or budget changes (budget pressure).",
                    {
                        type_key("budget_change"),
+                       event_name,
                        day,
                        actor,
                        number("income_factor", "Factor on income from then on")

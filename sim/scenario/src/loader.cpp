@@ -540,6 +540,7 @@ class ScenarioParser {
       num(rd_, sec, r, p, "lon", reg.lon, reg.offmap ? Need::No : Need::Yes);
       num(rd_, sec, r, p, "population", reg.population);
       num(rd_, sec, r, p, "terrain", reg.terrain);
+      num(rd_, sec, r, p, "site_need", reg.site_need);
       field(rd_, r, p, "value", false, [&](const Node& v, const std::string& fp) {
         const auto& vsec = S("region.value");
         if (!rd_.check_map(v, fp, vsec)) return;
@@ -922,6 +923,12 @@ class ScenarioParser {
       if (!rd_.check_map(e, p, sec)) continue;
       // The last step covers ((steps - 1) dt, steps dt]: a later day would never apply.
       num(rd_, sec, e, p, "day", ev.day, Need::Table, (spec_.run.steps - 1) * spec_.run.dt);
+      field(rd_, e, p, "name", false, [&](const Node& v, const std::string& fp) {
+        if (!rd_.name(v, fp, ev.name)) return;
+        for (const auto& other : spec_.events) {
+          if (other.name == ev.name) rd_.error(v, fp, "duplicate event name '" + ev.name + "'");
+        }
+      });
       if (ev.type == EventType::RelationChange) {
         field(rd_, e, p, "a", true,
               [&](const Node& v, const std::string& fp) { ev.actor = actor(v, fp); });

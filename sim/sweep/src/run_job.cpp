@@ -88,6 +88,7 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
   eo.replicates = spec.run.replicates;
   eo.seed = spec.run.seed;
   eo.counterfactual = job.counterfactual;
+  eo.counterfactual_events = job.counterfactual_events;
   eo.progress = job.progress;
   eo.stop = job.stop;
 
@@ -100,6 +101,7 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
   ck.replicates = spec.run.replicates;
   ck.steps = spec.run.steps;
   ck.counterfactual = job.counterfactual;
+  ck.counterfactual_events = job.counterfactual_events;
   ck.output_path = out.path;
   ck.interval = spec.outputs.interval;
   const bool checkpointing = !job.checkpoint.empty();
@@ -139,7 +141,10 @@ RunOutcome run_job(const std::shared_ptr<const World>& world, const RunJob& job)
     if (saved.seed != spec.run.seed) differs("seed");
     if (saved.replicates != spec.run.replicates) differs("replicate count");
     if (saved.steps != spec.run.steps) differs("number of steps");
-    if (saved.counterfactual != job.counterfactual) differs("--counterfactual setting");
+    if (saved.counterfactual != job.counterfactual ||
+        saved.counterfactual_events != job.counterfactual_events) {
+      differs("--counterfactual setting");
+    }
     if (saved.interval != 0 && saved.interval != spec.outputs.interval)
       differs("recording interval (--interval " + std::to_string(saved.interval) + ")");
     for (auto& [rep, snap] : saved.running) eo.resume.push_back(std::move(snap));

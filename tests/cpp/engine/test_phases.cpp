@@ -95,10 +95,10 @@ TEST(EventsPhase, DrawdownOrdersTheScheduledFractionTypesFirst) {
   EXPECT_DOUBLE_EQ(ordered, 900.0);
 }
 
-TEST(EventsPhase, KeptRegionsHoldAndLeaveRegionsGoFirst) {
+TEST(EventsPhase, KeptRegionsStayAndLeaveRegionsGoFirst) {
   auto spec = line();
   auto e = drawdown(0.0, 1.0, 1.0);
-  e.keep = {1};   // Middle is a retained base
+  e.keep = {1};   // Middle is a retained site: outside the drawdown, no hold order given
   e.leave = {2};  // East empties first
   e.first = {0, 1};
   spec.events.push_back(e);
@@ -109,13 +109,33 @@ TEST(EventsPhase, KeptRegionsHoldAndLeaveRegionsGoFirst) {
   ps::events_phase(w, s, ctx);
   for (std::size_t u = 0; u < s.units.size(); ++u) {
     if (s.units.region[u] == 1) {
-      EXPECT_EQ(s.units.order[u], ps::Order::Hold);
+      EXPECT_EQ(s.units.order[u], ps::Order::Free);
     }
     if (s.units.region[u] == 2) {
       EXPECT_EQ(s.units.order[u], ps::Order::Withdraw);
     }
   }
-  EXPECT_EQ(s.leave_mask[2], 1);
+}
+
+// A garrison is outside a drawdown unless the drawdown names its site in `leave`
+// (docs/model.md §4.1): then it is a candidate like the free units.
+TEST(EventsPhase, LeaveReleasesTheGarrisonAtItsSite) {
+  for (const bool named : {false, true}) {
+    auto spec = line();
+    spec.garrisons.push_back({0, {2}});  // East garrisoned
+    auto e = drawdown(0.0, 1.0, 1.0);    // everything in the base, due in the first step
+    if (named) e.leave = {2};
+    spec.events.push_back(e);
+    const ps::World w(spec);
+    auto s = ps::State::initial(w);
+    ps::StepContext ctx(w, 1, 0);
+    ctx.t = 1;
+    ps::events_phase(w, s, ctx);
+    for (std::size_t u = 0; u < s.units.size(); ++u) {
+      if (s.units.actor[u] != 0 || s.units.region[u] != 2) continue;
+      EXPECT_EQ(s.units.order[u], named ? ps::Order::Withdraw : ps::Order::Hold) << named;
+    }
+  }
 }
 
 TEST(EventsPhase, ReinforcementRelationAndBudgetChanges) {

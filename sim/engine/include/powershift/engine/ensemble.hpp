@@ -37,6 +37,9 @@ struct EnsembleOptions {
   std::uint64_t seed = 1;
   int steps = -1;  // < 0: the scenario's horizon
   bool counterfactual = false;
+  // Events the counterfactual arm leaves out (indices into the scenario's events); empty: every
+  // drawdown event.
+  std::vector<int> counterfactual_events;
   // The order replicates are started in (a permutation of 0..replicates-1); empty: ascending.
   std::vector<int> order;
   // Called after each replicate, serially, with (done, total).

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "powershift/model/contest.hpp"
 #include "powershift/model/metrics.hpp"
 #include "powershift/model/rng.hpp"
 #include "powershift/model/state.hpp"
@@ -60,21 +61,6 @@ void depart(const World& w, State& s, std::size_t unit, int t);
 // Splits a force into ceil(strength / unit_size) equal units appended in id order.
 void split_into_units(Units& units, int actor, int type, int region, double strength,
                       double unit_size);
-// x^gamma with the common exponents computed exactly and fast.
-inline double contest_power(double x, double gamma) {
-  if (gamma == 2.0) return x * x;
-  if (gamma == 1.0) return x;
-  if (gamma == 4.0) {
-    const double x2 = x * x;
-    return x2 * x2;
-  }
-  return std::pow(x, gamma);
-}
-
-// Coalition contest with the sticky split of docs/model.md §Control, for one region.
-// Writes T[r, ·]; `holding` is H[r, ·].
-void contest_region(const World& w, const State& s, int region, const double* holding,
-                    double* target_row);
 void update_coalitions(const World& w, State& s);
 
 // First step at which an event applies.

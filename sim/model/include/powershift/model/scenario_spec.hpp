@@ -19,6 +19,7 @@ struct RegionSpec {
   double lon = 0.0;
   double population = 0.0;
   double terrain = 1.0;
+  double site_need = 0.0;  // holding power a site (base, port) needs beyond theta x population
   std::array<double, kValueComponents> value{};
   bool offmap = false;
 };
@@ -111,6 +112,7 @@ struct SchedulePoint {
 
 struct EventSpec {
   EventType type = EventType::Drawdown;
+  std::string name;  // optional; unique among events when given
   double day = 0.0;  // time it takes effect: applied at the start of the first step from then
   int actor = -1;
   // drawdown
@@ -163,8 +165,11 @@ struct ScenarioSpec {
   std::vector<EventSpec> events;
   OutputSpec outputs;
 
-  // The paired counterfactual arm: the same scenario without its drawdown events.
+  // The paired counterfactual arm: the same scenario without the given events (indices into
+  // `events`), or without every drawdown event.
+  [[nodiscard]] ScenarioSpec without_events(const std::vector<int>& removed) const;
   [[nodiscard]] ScenarioSpec without_drawdowns() const;
+  [[nodiscard]] std::vector<int> drawdown_events() const;
   [[nodiscard]] bool has_drawdown() const;
 };
 

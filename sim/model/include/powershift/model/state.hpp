@@ -42,7 +42,7 @@ struct MoveStats {
 
 struct DrawdownProgress {
   bool started = false;
-  double base_strength = 0.0;  // strength outside `keep` when the order began
+  double base_strength = 0.0;  // Free strength outside `keep` when the order began
   double withdrawn = 0.0;      // strength that has left through exits
 };
 
@@ -74,7 +74,6 @@ struct State {
   std::vector<double> sponsor_in, sponsor_out, income_factor;
   std::vector<double> casualties, withdrawn, demobilised, recruited, disbanded, spent_elsewhere;
   std::vector<double> initial_strength;
-  std::vector<std::uint8_t> leave_mask;     // A x R: regions an actor's drawdown has it leave
   std::vector<DrawdownProgress> drawdowns;  // per scenario event
   std::vector<double> vacuum_days;          // per region: days with vacuum above one half
   std::vector<int> controller;          // per region: actor holding C >= 1/2, or -1 (event table)

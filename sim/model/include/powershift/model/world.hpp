@@ -33,7 +33,9 @@ class World {
   // Regions.
   std::vector<double> population;
   std::vector<double> terrain;
-  std::vector<double> value;  // v_r: population (millions) + weighted components; 0 off-map
+  std::vector<double> site_need;  // regions[*].site_need: holding power a site needs
+  std::vector<double> hold_need;  // theta p_r + site_need_r: what holding the whole region takes
+  std::vector<double> value;      // v_r: population (millions) + weighted components; 0 off-map
   std::vector<std::uint8_t> offmap;
   std::vector<double> pop_weight;  // p_r / sum of on-map p
   std::vector<double> value_weight;

@@ -21,7 +21,8 @@ struct CheckpointData {
   int steps = 0;
   int interval = 0;  // recording interval (0: unknown, a checkpoint without the attribute)
   bool counterfactual = false;
-  std::string output_path;  // final name of the output being written
+  std::vector<int> counterfactual_events;  // removed in the counterfactual arm; empty: drawdowns
+  std::string output_path;                 // final name of the output being written
   // Progress.
   std::map<int, ReplicateResult> finished;
   std::map<int, ReplicateSnapshot> running;

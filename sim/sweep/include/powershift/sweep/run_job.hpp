@@ -36,6 +36,8 @@ struct RunJob {
   io::OutputOptions output;
   bool write_output = true;
   bool counterfactual = false;
+  std::vector<int>
+      counterfactual_events;        // events the counterfactual arm removes; empty: drawdowns
   std::string checkpoint;           // written when `stop` ends the run early (and periodically)
   int checkpoint_every = 0;         // steps between snapshots; 0: only when stopped
   std::string resume;               // a checkpoint to continue from
