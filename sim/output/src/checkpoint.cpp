@@ -19,7 +19,7 @@ using namespace h5;  // NOLINT(google-build-using-namespace): this file is all H
 
 namespace {
 
-// 2: trajectory datasets named as the output schema names them.
+// 2: trajectory datasets named as the output schema names them; 3: the counterfactual events.
 constexpr const char* kFormat = "powershift-checkpoint-3";
 
 void write_state(hid_t g, const State& s) {
