@@ -21,17 +21,10 @@ using ps::testing::region_index;
 
 namespace {
 
+// Argument order of these tests: (spec, replicates, steps, counterfactual).
 std::vector<ps::ReplicateResult> ensemble(const ps::ScenarioSpec& spec, int replicates, int steps,
                                           bool counterfactual) {
-  auto world = ps::testing::make_world(spec);
-  std::vector<ps::ReplicateResult> out(static_cast<std::size_t>(replicates));
-  ps::EnsembleOptions eo;
-  eo.replicates = replicates;
-  eo.seed = 1;
-  eo.steps = steps;
-  eo.counterfactual = counterfactual;
-  ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) { out[r.replicate] = std::move(r); });
-  return out;
+  return ps::testing::ensemble(spec, replicates, counterfactual, steps);
 }
 
 double control_at(const ps::Trajectory& tr, int t, int r, int a) {

@@ -22,18 +22,7 @@ namespace {
 
 constexpr int kReplicates = 20;
 
-std::vector<ps::ReplicateResult> ensemble(const ps::ScenarioSpec& spec, int replicates,
-                                          bool counterfactual, int steps = -1) {
-  auto world = ps::testing::make_world(spec);
-  std::vector<ps::ReplicateResult> out(static_cast<std::size_t>(replicates));
-  ps::EnsembleOptions eo;
-  eo.replicates = replicates;
-  eo.seed = 1;
-  eo.steps = steps;
-  eo.counterfactual = counterfactual;
-  ps::run_ensemble(world, eo, [&](ps::ReplicateResult&& r) { out[r.replicate] = std::move(r); });
-  return out;
-}
+using ps::testing::ensemble;
 
 double mean(const std::vector<double>& v) {
   return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
