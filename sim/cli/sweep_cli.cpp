@@ -223,15 +223,6 @@ int cmd_expand(const SweepCli::Options& o) {
   return kExitOk;
 }
 
-// This process's rank as the MPI launcher announces it (Open MPI, PMIx, PMI, srun), before
-// MPI_Init; 0 when not launched by one.
-int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
-    if (const char* v = std::getenv(name); v && *v) return std::atoi(v);
-  }
-  return 0;
-}
-
 int cmd_run(const SweepCli::Options& o) {
 #ifndef POWERSHIFT_HAVE_MPI
   if (o.mpi) {
@@ -242,7 +233,7 @@ int cmd_run(const SweepCli::Options& o) {
   // Everything that can be bad input is checked before MPI starts: every rank finds the same
   // problems and exits 2, and only the first says so. (After MPI_Init a rank that stops alone
   // would leave the others waiting.)
-  const bool first_rank = !o.mpi || launcher_rank() == 0;
+  std::vector<Diagnostic> bad_input;
   Loaded l;
   std::vector<long long> which;
   std::string what;
@@ -262,14 +253,27 @@ int cmd_run(const SweepCli::Options& o) {
       what = "shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) +
              ", members " + (which.empty() ? std::string("(none)") : sweep::index_ranges(which));
     }
-  } catch (const InputError&) {
-    if (first_rank) throw;
-    return kExitBadInput;
+  } catch (const InputError& e) {
+    if (!o.mpi) throw;
+    bad_input = e.diagnostics();
   }
 #ifdef POWERSHIFT_HAVE_MPI
   std::optional<sweep::mpi::Session> session;
   if (o.mpi) session.emplace(nullptr, nullptr);
   const bool root = !session || session->rank() == 0;
+  if (session && session->any(!bad_input.empty())) {
+    // Bad input: the first rank that found it says so (normally rank 0, as every rank reads
+    // the same files), and only after the barrier does any rank exit, so that mpirun, which
+    // ends the job at the first non-zero exit, cannot kill rank 0 before it has printed.
+    const bool root_bad = session->any(root && !bad_input.empty());
+    const bool speak = !bad_input.empty() && (root || !root_bad);
+    if (speak) {
+      for (const auto& d : bad_input) std::fprintf(stderr, "%s\n", d.format().c_str());
+      std::fflush(stderr);
+    }
+    session->barrier();
+    return kExitBadInput;
+  }
 #else
   const bool root = true;
 #endif

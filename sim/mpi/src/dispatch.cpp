@@ -40,6 +40,17 @@ void Session::abort(int code) const {
   std::_Exit(code);  // MPI_Abort does not return; this satisfies [[noreturn]]
 }
 
+bool Session::any(bool flag) const {
+  int mine = flag ? 1 : 0;
+  int all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return all != 0;
+}
+
+void Session::barrier() const {
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
 Session::~Session() {
   // Leaving by an exception (a run-time failure on one rank): the other ranks may be waiting
   // for it, so end them all rather than wait in MPI_Finalize.

@@ -24,6 +24,10 @@ class Session {
   [[nodiscard]] int size() const { return size_; }
   // Ends every rank (MPI_Abort): for a failure that the other ranks would otherwise wait on.
   [[noreturn]] void abort(int code) const;
+  // Collective: true on every rank when `flag` is true on any rank.
+  [[nodiscard]] bool any(bool flag) const;
+  // Collective: returns once every rank has called it.
+  void barrier() const;
 
  private:
   int rank_ = 0, size_ = 1;
