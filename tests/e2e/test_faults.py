@@ -381,3 +381,73 @@ def test_extends_symlink_loop_is_named(tmp_path):
     child.write_text("extends: loop-a.yaml\nname: child\n")
     res = ps("validate", child)
     assert res.returncode == 2 and "symlink loop" in res.stderr, res.stderr
+
+
+# --- 6. Counts bounded at run time, state kept finite ----------------------------------------
+
+def test_recruits_past_the_unit_limit_stop_the_run_naming_limit_and_actor(tmp_path, mini):
+    """Valid input (validate says ok) whose recruits would reach ~5e7 units of size 1 in one step:
+    recruits per step = recruit_rate (1) x supporters (~0.5 x 1e8) exceeds the 5,000,000-unit limit,
+    so the run stops with exit 1 on the step they gather, not std::bad_alloc or unbounded memory."""
+    text = mini.read_text().replace("population: 1000", "population: 1.0e8").replace(
+        "run: {steps: 20}", "run: {steps: 20, unit_size: 1}\nmodel: {economy: {recruit_rate: 1}}")
+    text += "  - {type: budget_change, actor: blue, day: 1, budget_delta: 1.0e15}\n"
+    scen = tmp_path / "recruits.yaml"
+    scen.write_text(text)
+    assert ps("validate", scen).returncode == 0
+    out = tmp_path / "r.h5"
+    res = ps("run", scen, "-q", "-o", out, timeout=60)
+    no_signal(res)
+    assert res.returncode == 1, res.stderr
+    assert "actor blue" in res.stderr and "limit of 5000000 units" in res.stderr, res.stderr
+    assert "internal error" not in res.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("key,value", [("model.economy.d_ref", "1e-310"),
+                                       ("model.economy.tau_budget", "1e-320")])
+def test_tiny_economy_parameter_that_must_overflow_is_refused_at_load(tmp_path, mini, key, value):
+    # 1 / 1e-310 and 1 / 1e-320 are beyond the largest double (~1.8e308): overflow is certain.
+    res = ps("validate", mini, "--set", f"{key}={value}")
+    assert res.returncode == 2 and key in res.stderr and "too small" in res.stderr, res.stderr
+
+
+def test_income_factor_product_past_a_double_is_refused_at_load(tmp_path, mini):
+    # 100^155 = 1e310 > 1.8e308: the 155th event (events[154], after the drawdown at [0]) is named.
+    text = mini.read_text()
+    text += "  - {type: budget_change, actor: blue, day: 1, income_factor: 100}\n" * 160
+    scen = tmp_path / "factors.yaml"
+    scen.write_text(text)
+    res = ps("validate", scen)
+    assert res.returncode == 2, res.stderr
+    assert "events[155].income_factor" in res.stderr and "overflows" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("key,value,named", [
+    ("model.economy.d_ref", "1e-303", "model.economy.d_ref"),
+    ("model.economy.tau_budget", "1e-307", "model.economy.tau_budget")])
+def test_budget_that_stops_being_finite_stops_the_run(tmp_path, mini, key, value, named):
+    """Accepted at load (1 / value is finite) but distances of ~100 km / 1e-303 or a surplus /
+    1e-307 overflow in the first steps: exit 1 naming the actor and the parameter, no file."""
+    assert ps("validate", mini, "--set", f"{key}={value}").returncode == 0
+    out = tmp_path / "nan.h5"
+    res = ps("run", mini, "-q", "-o", out, "--set", f"{key}={value}")
+    no_signal(res)
+    assert res.returncode == 1 and "actor " in res.stderr and named in res.stderr, res.stderr
+    assert "no longer finite" in res.stderr
+    assert not out.exists()
+
+
+def test_income_overflow_from_budget_change_stops_the_run(tmp_path, mini):
+    # 153 factors of 100 give 1e306 (finite, so accepted at load); times red's income of order
+    # 1e3 per day (a measured run with 150 factors gains ~2.9e303 a day) it passes 1.8e308.
+    text = mini.read_text()
+    text += "  - {type: budget_change, actor: red, day: 1, income_factor: 100}\n" * 153
+    scen = tmp_path / "income.yaml"
+    scen.write_text(text)
+    assert ps("validate", scen).returncode == 0
+    out = tmp_path / "inc.h5"
+    res = ps("run", scen, "-q", "-o", out)
+    no_signal(res)
+    assert res.returncode == 1 and "actor red" in res.stderr and "income" in res.stderr, res.stderr
+    assert not out.exists()

@@ -346,6 +346,7 @@ class ScenarioParser {
           [&](const Node& n, const std::string& p) { rd_.name(n, p, spec_.name); });
     field(rd_, root, "", "description", false,
           [&](const Node& n, const std::string& p) { rd_.string(n, p, spec_.description); });
+    spec_.run.max_units = rd_.limits().max_units;
     parse_run(root["run"]);
     parse_model(root["model"]);
     parse_regions(root);
@@ -471,6 +472,15 @@ class ScenarioParser {
       num(rd_, sec, s, sp, "d_ref", e.d_ref);
       num(rd_, sec, s, sp, "territory_fraction", e.territory_fraction);
       num(rd_, sec, s, sp, "tau_budget", e.tau_budget);
+      // Positive but so small that a step's upkeep or spending cannot be a finite number.
+      if (!std::isfinite(1.0 / e.d_ref)) {
+        rd_.error(s["d_ref"], Reader::child(sp, "d_ref"),
+                  "too small: 1 / d_ref overflows, so upkeep away from home cannot be finite");
+      }
+      if (!std::isfinite(spec_.run.dt / e.tau_budget)) {
+        rd_.error(s["tau_budget"], Reader::child(sp, "tau_budget"),
+                  "too small: run.dt / tau_budget overflows, so spending cannot be finite");
+      }
       num(rd_, sec, s, sp, "recruit_rate", e.recruit_rate);
       num(rd_, sec, s, sp, "recruit_cost", e.recruit_cost);
       num(rd_, sec, s, sp, "demob_rate", e.demob_rate);
@@ -980,6 +990,20 @@ class ScenarioParser {
       if (ev.type == EventType::BudgetChange) {
         num(rd_, sec, e, p, "income_factor", ev.income_factor);
         num(rd_, sec, e, p, "budget_delta", ev.budget_delta);
+        // An actor's income factors multiply: a product past the range of a double makes its
+        // income infinite (or NaN) on that day, whatever else happens.
+        if (ev.actor >= 0) {
+          if (income_factor_product_.size() <= static_cast<std::size_t>(ev.actor))
+            income_factor_product_.resize(static_cast<std::size_t>(ev.actor) + 1, 1.0);
+          double& product = income_factor_product_[static_cast<std::size_t>(ev.actor)];
+          product *= ev.income_factor;
+          if (!std::isfinite(product)) {
+            rd_.error(e, Reader::child(p, "income_factor"),
+                      "the product of this actor's budget_change income factors (up to this "
+                      "event) overflows a double");
+            product = 1.0;  // report once per overflow
+          }
+        }
       }
       spec_.events.push_back(ev);
       event_nodes_.push_back(e);
@@ -1156,7 +1180,8 @@ class ScenarioParser {
   Reader& rd_;
   ScenarioSpec& spec_;
   std::unordered_map<std::string, int> region_ix_, type_ix_, actor_ix_;
-  double units_counted_ = 0.0;  // units the forces and reinforcements split into
+  double units_counted_ = 0.0;                 // units the forces and reinforcements split into
+  std::vector<double> income_factor_product_;  // per actor, over its budget_change events
   std::vector<Node> region_nodes_, actor_nodes_, event_nodes_;
 };
 

@@ -41,4 +41,11 @@ class OutputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The model cannot go on from valid input: a count over its limit or a state that is no longer
+// finite. The message names the actor and the event or parameter. Front ends exit with 1.
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace powershift
