@@ -451,3 +451,20 @@ def test_income_overflow_from_budget_change_stops_the_run(tmp_path, mini):
     no_signal(res)
     assert res.returncode == 1 and "actor red" in res.stderr and "income" in res.stderr, res.stderr
     assert not out.exists()
+
+
+def test_scenario_text_keeps_nul_bytes(tmp_path, mini):
+    """A UTF-16 scenario (yaml reads it) has a NUL in every other byte: the stored provenance is
+    the whole file, byte for byte, not the 3 bytes before the first NUL."""
+    raw = mini.read_text().encode("utf-16")
+    scen = tmp_path / "utf16.yaml"
+    scen.write_bytes(raw)
+    out = tmp_path / "u.h5"
+    res = ps("run", scen, "-q", "-o", out)
+    assert res.returncode == 0, res.stderr
+    with h5py.File(out, "r") as f:
+        attr = f.attrs.get_id("scenario_text")
+        buf = np.empty((), dtype=attr.dtype)
+        attr.read(buf)
+    assert buf.dtype.itemsize == len(raw)
+    assert buf.tobytes() == raw
