@@ -7,6 +7,7 @@ closed and full standard output, seeds as unsigned 64-bit integers, hostile HDF5
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import time
@@ -468,3 +469,70 @@ def test_scenario_text_keeps_nul_bytes(tmp_path, mini):
         attr.read(buf)
     assert buf.dtype.itemsize == len(raw)
     assert buf.tobytes() == raw
+
+
+# --- 9. Messages -------------------------------------------------------------------------------
+
+def test_invisible_characters_in_a_key_are_printed_escaped(tmp_path, mini):
+    scen = tmp_path / "zw.yaml"
+    scen.write_bytes(mini.read_bytes().replace(b"run:", b"run\xe2\x80\x8b:").replace(
+        b"edges:", b"ed\x01ges:"))
+    res = ps("validate", scen)
+    assert res.returncode == 2
+    assert "'run\\u200b'" in res.stderr and "'ed\\x01ges'" in res.stderr, res.stderr
+    assert "\u200b" not in res.stderr and "\x01" not in res.stderr
+
+
+def test_too_many_regions_is_one_error_not_a_cascade(tmp_path, mini):
+    extra = "".join(f"  - {{name: R{i}, lat: 30.0, lon: 36.0, population: 10}}\n"
+                    for i in range(5001))
+    text = mini.read_text().replace("regions:\n", "regions:\n" + extra, 1)
+    text += "".join(f"  - {{type: reinforcement, actor: red, day: 1, unit_type: inf, region: R{i},"
+                    f" strength: 1}}\n" for i in range(100))
+    scen = tmp_path / "many.yaml"
+    scen.write_text(text)
+    res = ps("validate", scen)
+    assert res.returncode == 2
+    errors = [line for line in res.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and "limit 5000" in errors[0], res.stderr[:2000]
+
+
+@pytest.mark.parametrize("option", ["--partition", "--account", "--time"])
+def test_sweep_slurm_refuses_a_newline_in_a_script_value(tmp_path, option):
+    d = tmp_path / "sw"
+    res = ps("sweep", "slurm", TWO_TOWNS_SWEEP, "--dir", d, option, "gpu\n#SBATCH --evil")
+    assert res.returncode == 2 and option in res.stderr and "\\n" in res.stderr, res.stderr
+    assert not list(d.glob("slurm/*.sbatch")) if d.exists() else True
+
+
+def test_sweep_slurm_submit_line_is_shell_quoted(tmp_path):
+    d = tmp_path / "a dir; touch x"
+    res = ps("sweep", "slurm", TWO_TOWNS_SWEEP, "--dir", d)
+    assert res.returncode == 0, res.stderr
+    line = next(l for l in res.stdout.splitlines() if l.startswith("submit with:"))
+    words = shlex.split(line.removeprefix("submit with: "))
+    assert words[-3:] == ["--dir", str(d), "--submit"], line
+
+
+def test_resume_on_a_checkpoint_with_odd_group_names_says_what_is_wrong(tmp_path, mini):
+    ck = tmp_path / "r.ckpt"
+    out = tmp_path / "r.h5"
+    base = ["run", mini, "-q", "--replicates", "2", "-o", out]
+    proc = subprocess.Popen([BIN, *map(str, base), "--checkpoint", str(ck),
+                             "--checkpoint-every", "1", "--steps", "20000"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not ck.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    proc.communicate(timeout=120)
+    assert ck.exists()
+    with h5py.File(ck, "a") as f:
+        group = f["running"] if len(f["running"]) else f["finished"]
+        group.move(next(iter(group)), "x\u200b1")
+    res = ps(*base, "--steps", "20000", "--resume", ck)
+    no_signal(res)
+    assert res.returncode == 2, res.stderr
+    assert "stoi" not in res.stderr and "x\\u200b1" in res.stderr, res.stderr
+    assert "not a replicate index" in res.stderr
+    assert not out.exists()

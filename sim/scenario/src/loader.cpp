@@ -347,19 +347,34 @@ class ScenarioParser {
     field(rd_, root, "", "description", false,
           [&](const Node& n, const std::string& p) { rd_.string(n, p, spec_.description); });
     spec_.run.max_units = rd_.limits().max_units;
+    // A list over its limit is the one error reported: what refers to its entries would only
+    // cascade (5,001 regions: one error, not one per edge and force).
     parse_run(root["run"]);
+    if (over_limit_) return;
     parse_model(root["model"]);
+    if (over_limit_) return;
     parse_regions(root);
+    if (over_limit_) return;
     parse_unit_types(root);
+    if (over_limit_) return;
     collect_actor_names(root);
+    if (over_limit_) return;
     parse_edges(root["edges"]);
+    if (over_limit_) return;
     parse_exits(root["exits"]);
+    if (over_limit_) return;
     parse_actors(root["actors"]);
+    if (over_limit_) return;
     parse_relations(root["relations"]);
+    if (over_limit_) return;
     parse_sponsors(root["sponsors"]);
+    if (over_limit_) return;
     parse_garrisons(root["garrisons"]);
+    if (over_limit_) return;
     parse_events(root["events"]);
+    if (over_limit_) return;
     parse_outputs(root["outputs"]);
+    if (over_limit_) return;
     if (rd_.errors.empty()) check_whole(root);
   }
 
@@ -514,6 +529,7 @@ class ScenarioParser {
       rd_.error(
           n, path,
           "too many entries: " + std::to_string(n.size()) + " (limit " + std::to_string(max) + ")");
+      over_limit_ = true;
       return false;
     }
     if (required && n.size() == 0) {
@@ -1180,8 +1196,10 @@ class ScenarioParser {
   Reader& rd_;
   ScenarioSpec& spec_;
   std::unordered_map<std::string, int> region_ix_, type_ix_, actor_ix_;
-  double units_counted_ = 0.0;                 // units the forces and reinforcements split into
-  std::vector<double> income_factor_product_;  // per actor, over its budget_change events
+  double units_counted_ = 0.0;  // units the forces and reinforcements split into
+  std::vector<double> income_factor_product_;
+  bool over_limit_ = false;  // a list was over its limit: stop before errors cascade from it  //
+                             // per actor, over its budget_change events
   std::vector<Node> region_nodes_, actor_nodes_, event_nodes_;
 };
 

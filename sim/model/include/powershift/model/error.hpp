@@ -6,6 +6,11 @@
 
 namespace powershift {
 
+// `text` as it may be shown in a message: control characters, invisible and direction-changing
+// code points (zero-width spaces, BOM, bidi controls) and bytes that are not UTF-8 escaped as
+// \n, \t, \xNN or \uXXXX; everything else kept. keep_newlines leaves '\n' (multi-line messages).
+std::string printable(const std::string& text, bool keep_newlines = false);
+
 // One located problem in an input file.
 struct Diagnostic {
   std::string file;
