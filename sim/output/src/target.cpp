@@ -91,8 +91,11 @@ void check_target(const Target& t) {
     }
     for (const auto& input : t.inputs) {
       if (!input.empty() && same_file(path, input)) {
-        throw InputError(path + ": is an input of this run (" + input +
-                         "); an input is never overwritten, --force or not");
+        std::string message = path;
+        message += ": is an input of this run (";
+        message += input;
+        message += "); an input is never overwritten, --force or not";
+        throw InputError(message);
       }
     }
     if (!t.force) {
