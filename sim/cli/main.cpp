@@ -506,6 +506,9 @@ int dispatch(int argc, char** argv) {
   } catch (const ps::OutputError& e) {
     std::cerr << "powershift: error: " << e.what() << "\n";
     return kExitRuntime;
+  } catch (const ps::SimulationError& e) {
+    std::cerr << "powershift: error: " << e.what() << "\n";
+    return kExitRuntime;
   } catch (const std::exception& e) {
     std::cerr << "powershift: internal error: " << e.what() << "\n";
     return kExitRuntime;

@@ -497,8 +497,9 @@ int cmd_slurm(const SweepCli::Options& o) {
     std::printf("  wrote %s (--array=%s)\n", paths[i].c_str(), scripts.array_ranges[i].c_str());
   std::printf("  wrote %s\n", merge_path.c_str());
   if (!o.submit) {
-    std::printf("submit with: powershift sweep slurm %s --dir %s --submit\n", o.spec.c_str(),
-                l.dir.c_str());
+    // Quoted for a POSIX shell, so the line can be pasted whatever the paths contain.
+    std::printf("submit with: powershift sweep slurm %s --dir %s --submit\n",
+                sweep::shell_quote(o.spec).c_str(), sweep::shell_quote(l.dir).c_str());
     return kExitOk;
   }
   std::string ids;

@@ -7,6 +7,7 @@ closed and full standard output, seeds as unsigned 64-bit integers, hostile HDF5
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import time
@@ -381,3 +382,157 @@ def test_extends_symlink_loop_is_named(tmp_path):
     child.write_text("extends: loop-a.yaml\nname: child\n")
     res = ps("validate", child)
     assert res.returncode == 2 and "symlink loop" in res.stderr, res.stderr
+
+
+# --- 6. Counts bounded at run time, state kept finite ----------------------------------------
+
+def test_recruits_past_the_unit_limit_stop_the_run_naming_limit_and_actor(tmp_path, mini):
+    """Valid input (validate says ok) whose recruits would reach ~5e7 units of size 1 in one step:
+    recruits per step = recruit_rate (1) x supporters (~0.5 x 1e8) exceeds the 5,000,000-unit limit,
+    so the run stops with exit 1 on the step they gather, not std::bad_alloc or unbounded memory."""
+    text = mini.read_text().replace("population: 1000", "population: 1.0e8").replace(
+        "run: {steps: 20}", "run: {steps: 20, unit_size: 1}\nmodel: {economy: {recruit_rate: 1}}")
+    text += "  - {type: budget_change, actor: blue, day: 1, budget_delta: 1.0e15}\n"
+    scen = tmp_path / "recruits.yaml"
+    scen.write_text(text)
+    assert ps("validate", scen).returncode == 0
+    out = tmp_path / "r.h5"
+    res = ps("run", scen, "-q", "-o", out, timeout=60)
+    no_signal(res)
+    assert res.returncode == 1, res.stderr
+    assert "actor blue" in res.stderr and "limit of 5000000 units" in res.stderr, res.stderr
+    assert "internal error" not in res.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("key,value", [("model.economy.d_ref", "1e-310"),
+                                       ("model.economy.tau_budget", "1e-320")])
+def test_tiny_economy_parameter_that_must_overflow_is_refused_at_load(tmp_path, mini, key, value):
+    # 1 / 1e-310 and 1 / 1e-320 are beyond the largest double (~1.8e308): overflow is certain.
+    res = ps("validate", mini, "--set", f"{key}={value}")
+    assert res.returncode == 2 and key in res.stderr and "too small" in res.stderr, res.stderr
+
+
+def test_income_factor_product_past_a_double_is_refused_at_load(tmp_path, mini):
+    # 100^155 = 1e310 > 1.8e308: the 155th event (events[154], after the drawdown at [0]) is named.
+    text = mini.read_text()
+    text += "  - {type: budget_change, actor: blue, day: 1, income_factor: 100}\n" * 160
+    scen = tmp_path / "factors.yaml"
+    scen.write_text(text)
+    res = ps("validate", scen)
+    assert res.returncode == 2, res.stderr
+    assert "events[155].income_factor" in res.stderr and "overflows" in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("key,value,named", [
+    ("model.economy.d_ref", "1e-303", "model.economy.d_ref"),
+    ("model.economy.tau_budget", "1e-307", "model.economy.tau_budget")])
+def test_budget_that_stops_being_finite_stops_the_run(tmp_path, mini, key, value, named):
+    """Accepted at load (1 / value is finite) but distances of ~100 km / 1e-303 or a surplus /
+    1e-307 overflow in the first steps: exit 1 naming the actor and the parameter, no file."""
+    assert ps("validate", mini, "--set", f"{key}={value}").returncode == 0
+    out = tmp_path / "nan.h5"
+    res = ps("run", mini, "-q", "-o", out, "--set", f"{key}={value}")
+    no_signal(res)
+    assert res.returncode == 1 and "actor " in res.stderr and named in res.stderr, res.stderr
+    assert "no longer finite" in res.stderr
+    assert not out.exists()
+
+
+def test_income_overflow_from_budget_change_stops_the_run(tmp_path, mini):
+    # 153 factors of 100 give 1e306 (finite, so accepted at load); times red's income of order
+    # 1e3 per day (a measured run with 150 factors gains ~2.9e303 a day) it passes 1.8e308.
+    text = mini.read_text()
+    text += "  - {type: budget_change, actor: red, day: 1, income_factor: 100}\n" * 153
+    scen = tmp_path / "income.yaml"
+    scen.write_text(text)
+    assert ps("validate", scen).returncode == 0
+    out = tmp_path / "inc.h5"
+    res = ps("run", scen, "-q", "-o", out)
+    no_signal(res)
+    assert res.returncode == 1 and "actor red" in res.stderr and "income" in res.stderr, res.stderr
+    assert not out.exists()
+
+
+def test_scenario_text_keeps_nul_bytes(tmp_path, mini):
+    """A UTF-16 scenario (yaml reads it) has a NUL in every other byte: the stored provenance is
+    the whole file, byte for byte, not the 3 bytes before the first NUL."""
+    raw = mini.read_text().encode("utf-16")
+    scen = tmp_path / "utf16.yaml"
+    scen.write_bytes(raw)
+    out = tmp_path / "u.h5"
+    res = ps("run", scen, "-q", "-o", out)
+    assert res.returncode == 0, res.stderr
+    with h5py.File(out, "r") as f:
+        attr = f.attrs.get_id("scenario_text")
+        buf = np.empty((), dtype=attr.dtype)
+        attr.read(buf)
+    assert buf.dtype.itemsize == len(raw)
+    assert buf.tobytes() == raw
+
+
+# --- 9. Messages -------------------------------------------------------------------------------
+
+def test_invisible_characters_in_a_key_are_printed_escaped(tmp_path, mini):
+    scen = tmp_path / "zw.yaml"
+    scen.write_bytes(mini.read_bytes().replace(b"run:", b"run\xe2\x80\x8b:").replace(
+        b"edges:", b"ed\x01ges:"))
+    res = ps("validate", scen)
+    assert res.returncode == 2
+    assert "'run\\u200b'" in res.stderr and "'ed\\x01ges'" in res.stderr, res.stderr
+    assert "\u200b" not in res.stderr and "\x01" not in res.stderr
+
+
+def test_too_many_regions_is_one_error_not_a_cascade(tmp_path, mini):
+    extra = "".join(f"  - {{name: R{i}, lat: 30.0, lon: 36.0, population: 10}}\n"
+                    for i in range(5001))
+    text = mini.read_text().replace("regions:\n", "regions:\n" + extra, 1)
+    text += "".join(f"  - {{type: reinforcement, actor: red, day: 1, unit_type: inf, region: R{i},"
+                    f" strength: 1}}\n" for i in range(100))
+    scen = tmp_path / "many.yaml"
+    scen.write_text(text)
+    res = ps("validate", scen)
+    assert res.returncode == 2
+    errors = [line for line in res.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and "limit 5000" in errors[0], res.stderr[:2000]
+
+
+@pytest.mark.parametrize("option", ["--partition", "--account", "--time"])
+def test_sweep_slurm_refuses_a_newline_in_a_script_value(tmp_path, option):
+    d = tmp_path / "sw"
+    res = ps("sweep", "slurm", TWO_TOWNS_SWEEP, "--dir", d, option, "gpu\n#SBATCH --evil")
+    assert res.returncode == 2 and option in res.stderr and "\\n" in res.stderr, res.stderr
+    assert not list(d.glob("slurm/*.sbatch")) if d.exists() else True
+
+
+def test_sweep_slurm_submit_line_is_shell_quoted(tmp_path):
+    d = tmp_path / "a dir; touch x"
+    res = ps("sweep", "slurm", TWO_TOWNS_SWEEP, "--dir", d)
+    assert res.returncode == 0, res.stderr
+    line = next(l for l in res.stdout.splitlines() if l.startswith("submit with:"))
+    words = shlex.split(line.removeprefix("submit with: "))
+    assert words[-3:] == ["--dir", str(d), "--submit"], line
+
+
+def test_resume_on_a_checkpoint_with_odd_group_names_says_what_is_wrong(tmp_path, mini):
+    ck = tmp_path / "r.ckpt"
+    out = tmp_path / "r.h5"
+    base = ["run", mini, "-q", "--replicates", "2", "-o", out]
+    proc = subprocess.Popen([BIN, *map(str, base), "--checkpoint", str(ck),
+                             "--checkpoint-every", "1", "--steps", "20000"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not ck.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    proc.communicate(timeout=120)
+    assert ck.exists()
+    with h5py.File(ck, "a") as f:
+        group = f["running"] if len(f["running"]) else f["finished"]
+        group.move(next(iter(group)), "x\u200b1")
+    res = ps(*base, "--steps", "20000", "--resume", ck)
+    no_signal(res)
+    assert res.returncode == 2, res.stderr
+    assert "stoi" not in res.stderr and "x\\u200b1" in res.stderr, res.stderr
+    assert "not a replicate index" in res.stderr
+    assert not out.exists()

@@ -1,7 +1,11 @@
 #include "powershift/engine/simulation.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 #include <utility>
+
+#include "powershift/model/error.hpp"
 
 namespace powershift {
 
@@ -60,6 +64,14 @@ void Simulation::step(int n) {
     control_phase(w, state_, ctx_);
     economy_phase(w, state_, ctx_);
     relations_phase(w, state_, ctx_);
+    // Finite state: a budget that is no longer a number stops the run here rather than reach a
+    // file (the phases name the cause when they can).
+    for (int a = 0; a < w.A; ++a) {
+      if (!std::isfinite(state_.budget[a])) {
+        throw SimulationError("actor " + w.spec().actors[a].name +
+                              ": budget is no longer finite on step " + std::to_string(t));
+      }
+    }
     state_.step = t;
     if (t > 30) {
       const auto& U = state_.units;

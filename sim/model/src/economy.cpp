@@ -2,11 +2,40 @@
 // upkeep growing with distance from home; recruitment from supportive population; spending of a
 // surplus and demobilisation under a deficit, so budgets neither crash nor pile up unprompted.
 #include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
 #include <vector>
 
+#include "powershift/model/error.hpp"
 #include "powershift/model/phases.hpp"
 
 namespace powershift {
+
+namespace {
+
+// Names the cause of a budget that is no longer finite: the parameter or input whose term is.
+[[noreturn]] void throw_non_finite_budget(const World& w, const State& s, int a, double income,
+                                          double upkeep, double spend) {
+  std::ostringstream msg;
+  msg << "actor " << w.spec().actors[a].name << ": budget is no longer finite on step "
+      << s.step + 1 << " (";
+  if (!std::isfinite(upkeep)) {
+    msg << "upkeep overflows; model.economy.d_ref = " << w.params().economy.d_ref
+        << " is too small for the distances from home";
+  } else if (!std::isfinite(income)) {
+    msg << "income overflows; check the income_factor of its budget_change events and its income";
+  } else if (!std::isfinite(spend)) {
+    msg << "spending overflows; model.economy.tau_budget = " << w.params().economy.tau_budget
+        << " is too small";
+  } else {
+    msg << "budget " << s.budget[a] << ", income " << income << ", upkeep " << upkeep;
+  }
+  msg << ")";
+  throw SimulationError(msg.str());
+}
+
+}  // namespace
 
 std::vector<double> actor_upkeep(const World& w, const State& s) {
   std::vector<double> upkeep(w.A, 0.0);
@@ -55,6 +84,7 @@ void economy_phase(const World& w, State& s, StepContext& /*ctx*/) {
     s.budget[a] -= recruits * ep.recruit_cost + elsewhere;
     s.spent_elsewhere[a] += elsewhere;
     s.recruited[a] += recruits;
+    if (!std::isfinite(s.budget[a])) throw_non_finite_budget(w, s, a, income[a], upkeep[a], spend);
     // Below the starting budget with a flow deficit: demobilise in proportion to the deficit;
     // fast when the budget is dry.
     const double deficit = std::max(upkeep[a] - income[a], 0.0);
@@ -63,10 +93,22 @@ void economy_phase(const World& w, State& s, StepContext& /*ctx*/) {
     if (s.budget[a] < 0.0) r_demob *= 10.0;
     rate[a] = std::min(1.0, r_demob);
   }
-  // Recruits form units once a full unit has gathered, in region-major order.
+  // Recruits form units once a full unit has gathered, in region-major order; a run holds at
+  // most run.max_units units (docs/scenarios.md §Limits).
   const double unit_size = w.spec().run.unit_size;
+  const double max_units = w.spec().run.max_units;
   for (int r = 0; r < R; ++r) {
     for (int a = 0; a < A; ++a) {
+      const double forming = std::floor(s.recruit_pool(r, a) / unit_size);
+      if (forming > 0.0 && static_cast<double>(s.units.size()) + forming > max_units) {
+        std::ostringstream msg;
+        msg << "actor " << w.spec().actors[a].name << ": recruits on step " << s.step + 1
+            << " would form " << static_cast<long long>(std::min(forming, 9.0e18))
+            << " units of run.unit_size " << unit_size << " in " << w.spec().regions[r].name
+            << ", over the limit of " << static_cast<long long>(max_units) << " units in a run ("
+            << s.units.size() << " held); raise run.unit_size";
+        throw SimulationError(msg.str());
+      }
       while (s.recruit_pool(r, a) >= unit_size) {
         s.units.add(a, w.recruit_type[a], r, unit_size);
         s.recruit_pool(r, a) -= unit_size;

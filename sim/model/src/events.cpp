@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string>
 #include <vector>
 
+#include "powershift/model/error.hpp"
 #include "powershift/model/phases.hpp"
 
 namespace powershift {
@@ -147,6 +149,11 @@ void events_phase(const World& w, State& s, StepContext& ctx) {
         if (first_step) {
           s.income_factor[e.actor] *= e.income_factor;
           s.budget[e.actor] += e.budget_delta;
+          if (!std::isfinite(s.income_factor[e.actor]) || !std::isfinite(s.budget[e.actor])) {
+            throw SimulationError("actor " + w.spec().actors[e.actor].name + ": events[" +
+                                  std::to_string(i) +
+                                  "] (budget_change) makes its income factor or budget overflow");
+          }
         }
         break;
     }

@@ -5,10 +5,13 @@
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
 
 #include "h5util.hpp"
 #include "powershift/engine/schema.hpp"
+#include "powershift/model/error.hpp"
 #include "powershift/output/hdf5_writer.hpp"
 #include "powershift/output/target.hpp"
 
@@ -377,8 +380,16 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       }
     };
     auto replicate_of = [&](const std::string& name) {
-      const int rep = std::stoi(name);
-      if (rep < 0 || rep >= d.replicates) throw InputError("replicate index out of range");
+      // Groups are named by replicate index: decimal digits only, below `replicates`.
+      const bool digits =
+          !name.empty() && name.size() <= 9 &&
+          std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+      const int rep = digits ? std::stoi(name) : -1;
+      if (rep < 0 || rep >= d.replicates) {
+        throw InputError("checkpoint group '" + printable(name) +
+                         "' is not a replicate index (0 to " + std::to_string(d.replicates - 1) +
+                         "): not a checkpoint powershift wrote, or damaged");
+      }
       return rep;
     };
     each(finished.get(), [&](const std::string& name) {

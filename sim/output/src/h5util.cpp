@@ -78,7 +78,9 @@ Handle create_netcdf_file(const std::string& path) {
 void string_attribute(hid_t obj, const char* name, const std::string& value) {
   Handle type(checked(H5Tcopy(H5T_C_S1), "create string type"), H5Tclose);
   check(H5Tset_size(type.get(), std::max<std::size_t>(value.size(), 1)), "size string type");
-  check(H5Tset_strpad(type.get(), H5T_STR_NULLTERM), "pad string type");
+  // Null-padded, not null-terminated: the attribute keeps its real length, NUL bytes inside it
+  // included (a UTF-16 scenario's text is not cut at its first NUL).
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "pad string type");
   check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "set UTF-8");
   Handle space(checked(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
   if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
@@ -111,8 +113,14 @@ std::string read_string_attribute(hid_t obj, const char* name) {
   if (H5Aread(attr.get(), type.get(), out.data()) < 0) {
     throw InputError(std::string("cannot read attribute '") + name + "'");
   }
-  const auto end = out.find('\0');
-  if (end != std::string::npos) out.resize(end);
+  if (H5Tget_strpad(type.get()) == H5T_STR_NULLTERM) {
+    const auto end = out.find('\0');
+    if (end != std::string::npos) out.resize(end);
+  } else {
+    // Null padding: only the trailing NULs are padding.
+    const auto last = out.find_last_not_of('\0');
+    out.resize(last == std::string::npos ? 0 : last + 1);
+  }
   return out;
 }
 

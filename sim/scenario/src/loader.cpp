@@ -346,19 +346,35 @@ class ScenarioParser {
           [&](const Node& n, const std::string& p) { rd_.name(n, p, spec_.name); });
     field(rd_, root, "", "description", false,
           [&](const Node& n, const std::string& p) { rd_.string(n, p, spec_.description); });
+    spec_.run.max_units = rd_.limits().max_units;
+    // A list over its limit is the one error reported: what refers to its entries would only
+    // cascade (5,001 regions: one error, not one per edge and force).
     parse_run(root["run"]);
+    if (over_limit_) return;
     parse_model(root["model"]);
+    if (over_limit_) return;
     parse_regions(root);
+    if (over_limit_) return;
     parse_unit_types(root);
+    if (over_limit_) return;
     collect_actor_names(root);
+    if (over_limit_) return;
     parse_edges(root["edges"]);
+    if (over_limit_) return;
     parse_exits(root["exits"]);
+    if (over_limit_) return;
     parse_actors(root["actors"]);
+    if (over_limit_) return;
     parse_relations(root["relations"]);
+    if (over_limit_) return;
     parse_sponsors(root["sponsors"]);
+    if (over_limit_) return;
     parse_garrisons(root["garrisons"]);
+    if (over_limit_) return;
     parse_events(root["events"]);
+    if (over_limit_) return;
     parse_outputs(root["outputs"]);
+    if (over_limit_) return;
     if (rd_.errors.empty()) check_whole(root);
   }
 
@@ -471,6 +487,15 @@ class ScenarioParser {
       num(rd_, sec, s, sp, "d_ref", e.d_ref);
       num(rd_, sec, s, sp, "territory_fraction", e.territory_fraction);
       num(rd_, sec, s, sp, "tau_budget", e.tau_budget);
+      // Positive but so small that a step's upkeep or spending cannot be a finite number.
+      if (!std::isfinite(1.0 / e.d_ref)) {
+        rd_.error(s["d_ref"], Reader::child(sp, "d_ref"),
+                  "too small: 1 / d_ref overflows, so upkeep away from home cannot be finite");
+      }
+      if (!std::isfinite(spec_.run.dt / e.tau_budget)) {
+        rd_.error(s["tau_budget"], Reader::child(sp, "tau_budget"),
+                  "too small: run.dt / tau_budget overflows, so spending cannot be finite");
+      }
       num(rd_, sec, s, sp, "recruit_rate", e.recruit_rate);
       num(rd_, sec, s, sp, "recruit_cost", e.recruit_cost);
       num(rd_, sec, s, sp, "demob_rate", e.demob_rate);
@@ -504,6 +529,7 @@ class ScenarioParser {
       rd_.error(
           n, path,
           "too many entries: " + std::to_string(n.size()) + " (limit " + std::to_string(max) + ")");
+      over_limit_ = true;
       return false;
     }
     if (required && n.size() == 0) {
@@ -987,6 +1013,20 @@ class ScenarioParser {
       if (ev.type == EventType::BudgetChange) {
         num(rd_, sec, e, p, "income_factor", ev.income_factor);
         num(rd_, sec, e, p, "budget_delta", ev.budget_delta);
+        // An actor's income factors multiply: a product past the range of a double makes its
+        // income infinite (or NaN) on that day, whatever else happens.
+        if (ev.actor >= 0) {
+          if (income_factor_product_.size() <= static_cast<std::size_t>(ev.actor))
+            income_factor_product_.resize(static_cast<std::size_t>(ev.actor) + 1, 1.0);
+          double& product = income_factor_product_[static_cast<std::size_t>(ev.actor)];
+          product *= ev.income_factor;
+          if (!std::isfinite(product)) {
+            rd_.error(e, Reader::child(p, "income_factor"),
+                      "the product of this actor's budget_change income factors (up to this "
+                      "event) overflows a double");
+            product = 1.0;  // report once per overflow
+          }
+        }
       }
       spec_.events.push_back(ev);
       event_nodes_.push_back(e);
@@ -1164,6 +1204,9 @@ class ScenarioParser {
   ScenarioSpec& spec_;
   std::unordered_map<std::string, int> region_ix_, type_ix_, actor_ix_;
   double units_counted_ = 0.0;  // units the forces and reinforcements split into
+  std::vector<double> income_factor_product_;
+  bool over_limit_ = false;  // a list was over its limit: stop before errors cascade from it  //
+                             // per actor, over its budget_change events
   std::vector<Node> region_nodes_, actor_nodes_, event_nodes_;
 };
 

@@ -1,9 +1,25 @@
 #include "powershift/sweep/slurm.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "powershift/model/error.hpp"
 
 namespace powershift::sweep {
 namespace {
+
+// Values written into #SBATCH lines and comments: a newline (or any control character) would
+// start a line of its own in the script, so it is refused rather than written.
+void check_script_value(const std::string& option, const std::string& value) {
+  for (const char ch : value) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      throw InputError(option + ": '" + printable(value) +
+                       "' contains a newline or control character, which cannot go into an "
+                       "sbatch script");
+    }
+  }
+}
 
 std::string header(const SweepSpec& spec, const SlurmOptions& o, const std::string& job,
                    const std::string& what) {
@@ -21,6 +37,13 @@ std::string header(const SweepSpec& spec, const SlurmOptions& o, const std::stri
 }  // namespace
 
 SlurmScripts slurm_scripts(const SweepSpec& spec, const SlurmOptions& o) {
+  check_script_value("--time", o.time);
+  check_script_value("--partition", o.partition);
+  check_script_value("--account", o.account);
+  check_script_value("--dir", o.dir);
+  check_script_value("the spec path", o.spec_path);
+  check_script_value("the program path", o.program);
+  check_script_value("the sweep name", spec.name);
   SlurmScripts out;
   const long long cap = std::max(1LL, o.max_array_size);
   for (long long offset = 0; offset < o.shards; offset += cap) {

@@ -6,6 +6,11 @@
 
 namespace powershift {
 
+// `text` as it may be shown in a message: control characters, invisible and direction-changing
+// code points (zero-width spaces, BOM, bidi controls) and bytes that are not UTF-8 escaped as
+// \n, \t, \xNN or \uXXXX; everything else kept. keep_newlines leaves '\n' (multi-line messages).
+std::string printable(const std::string& text, bool keep_newlines = false);
+
 // One located problem in an input file.
 struct Diagnostic {
   std::string file;
@@ -37,6 +42,13 @@ class ScenarioError : public InputError {
 
 // Writing or reading an output file failed at run time. Front ends exit with 1.
 class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The model cannot go on from valid input: a count over its limit or a state that is no longer
+// finite. The message names the actor and the event or parameter. Front ends exit with 1.
+class SimulationError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

@@ -140,6 +140,9 @@ struct RunSpec {
   std::uint64_t seed = 1;
   int replicates = 1;
   double unit_size = 300.0;
+  // The most units a run may hold (recruits and reinforcements included); the loader sets it to
+  // its Limits::max_units. Exceeding it at run time stops the run with a SimulationError.
+  double max_units = 5.0e6;
 };
 
 struct OutputSpec {
