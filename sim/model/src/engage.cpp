@@ -14,7 +14,7 @@ namespace powershift {
 namespace {
 
 struct RegionScratch {
-  std::vector<double> fire, exposed, declining, factor, contrib, incoming, received;
+  std::vector<double> fire, exposed, declining, factor, contrib, incoming, received, targeted;
   std::vector<int> players;
 };
 
@@ -31,7 +31,9 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
   // Per-region exchange; each region writes only its own rows and its own units.
   Field exchange_own = Field::Zero(w.R, A);    // own losses / own strength
   Field exchange_enemy = Field::Zero(w.R, A);  // enemy losses / enemy strength
-  std::vector<std::uint8_t> fighting(static_cast<std::size_t>(w.R) * A, 0);
+  // Engagement level of each actor in each region: the largest intensity of a dyad it fires in or
+  // is fired on in (0: not engaged).
+  std::vector<double> fighting(static_cast<std::size_t>(w.R) * A, 0.0);
   std::vector<double> clash_by_region;  // R x A x A, only when relations drift
   const bool track_clash = w.params().relations.enabled;
   if (track_clash) clash_by_region.assign(static_cast<std::size_t>(w.R) * A * A, 0.0);
@@ -57,48 +59,58 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
       sc.exposed[a] += U.strength[u];
       if (w.declines[k]) sc.declining[a] += U.strength[u];
     }
-    // The actors in play here: those present, and those whose air or naval power reaches in.
+    // The actors in play here: those present, and those whose sorties reach in.
     // Work below grows with their number, not with A.
     sc.players.clear();
     for (int a = 0; a < A; ++a) {
-      sc.fire[a] += ctx.projected_air(r, a);
+      sc.fire[a] += ctx.air_fire(r, a);
       if (sc.fire[a] > 0.0 || sc.exposed[a] > 0.0) sc.players.push_back(a);
     }
     const int n = static_cast<int>(sc.players.size());
     if (n < 2) return;
+    // e(b, a): intensity with which b fires on a here (0: it does not).
     auto fights = [&](int b, int a) {
-      return s.fights[static_cast<std::size_t>(b) * A + a] && sc.fire[b] > 0.0 &&
-             sc.exposed[a] > 0.0;
+      return sc.fire[b] > 0.0 && sc.exposed[a] > 0.0
+                 ? s.engagement[static_cast<std::size_t>(b) * A + a]
+                 : 0.0;
     };
-    // A side of irregulars below its acceptance balance declines: fire to and from it leaks.
+    // A side of irregulars below its acceptance balance declines: fire to and from it leaks, by
+    // as much as the most intense fire it is targeted with.
     sc.factor.assign(A, 1.0);
+    sc.targeted.assign(A, 0.0);
     bool any = false;
     for (int a : sc.players) {
-      bool targeted = false;
-      for (int b : sc.players) targeted = targeted || fights(b, a);
-      any = any || targeted;
+      double targeted = 0.0;
+      for (int b : sc.players) targeted = std::max(targeted, fights(b, a));
+      sc.targeted[a] = targeted;
+      any = any || targeted > 0.0;
       const double tot = ctx.friendly(r, a) + ctx.hostile(r, a);
       const double balance = ctx.friendly(r, a) / std::max(tot, 1e-9);
-      if (targeted && sc.declining[a] > 0.5 * sc.exposed[a] && balance < cp.accept) {
-        sc.factor[a] = cp.leak;
+      if (targeted > 0.0 && sc.declining[a] > 0.5 * sc.exposed[a] && balance < cp.accept) {
+        sc.factor[a] = 1.0 - (1.0 - cp.leak) * targeted;
       }
     }
     if (!any) return;
-    // contrib[i, j]: fire of player i on player j, spread over i's targets by their strength.
+    // contrib[i, j]: fire of player i on player j. i commits the share e_max of its fire set by
+    // its most intense engagement here and spreads it over its targets by e x strength.
     sc.contrib.assign(static_cast<std::size_t>(n) * n, 0.0);
     for (int i = 0; i < n; ++i) {
       const int b = sc.players[i];
       double targets = 0.0;
+      double e_max = 0.0;
       for (int a : sc.players) {
-        if (fights(b, a)) targets += sc.exposed[a];
+        const double e = fights(b, a);
+        targets += e * sc.exposed[a];
+        e_max = std::max(e_max, e);
       }
       if (targets <= 0.0) continue;
       for (int j = 0; j < n; ++j) {
         const int a = sc.players[j];
-        if (!fights(b, a)) continue;
+        const double e = fights(b, a);
+        if (e <= 0.0) continue;
         sc.contrib[static_cast<std::size_t>(i) * n + j] = cp.intensity * cp.alpha * dt *
-                                                          sc.fire[b] * sc.exposed[a] / targets *
-                                                          sc.factor[b] * sc.factor[a];
+                                                          sc.fire[b] * e_max * e * sc.exposed[a] /
+                                                          targets * sc.factor[b] * sc.factor[a];
       }
     }
     sc.incoming.assign(A, 0.0);
@@ -144,19 +156,20 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
         }
       }
     }
-    // Morale moves with the exchange ratio.
+    // Morale moves with the exchange ratio, enemies weighted by the dyad's engagement level.
     for (int a : sc.players) {
       double enemy_loss = 0.0;
       double enemy_strength = 0.0;
-      bool engaged = false;
+      double level = 0.0;
       for (int b : sc.players) {
-        if (!(fights(a, b) || fights(b, a))) continue;
-        engaged = true;
-        enemy_loss += ctx.losses(r, b);
-        enemy_strength += sc.exposed[b];
+        const double g = std::max(fights(a, b), fights(b, a));
+        if (g <= 0.0) continue;
+        level = std::max(level, g);
+        enemy_loss += g * ctx.losses(r, b);
+        enemy_strength += g * sc.exposed[b];
       }
-      if (!engaged) continue;
-      fighting[static_cast<std::size_t>(r) * A + a] = 1;
+      if (level <= 0.0) continue;
+      fighting[static_cast<std::size_t>(r) * A + a] = level;
       exchange_own(r, a) = ctx.losses(r, a) / std::max(sc.exposed[a], 1e-12);
       exchange_enemy(r, a) = enemy_loss / std::max(enemy_strength, 1e-12);
     }
@@ -181,14 +194,15 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
     }
   }
 
-  // Morale: units in a fight move with the exchange ratio, others recover toward 1.
+  // Morale: units in a fight move with the exchange ratio; the share 1 - g of the recovery
+  // toward 1 that a unit out of combat gets is kept at engagement level g.
   for (std::size_t u = 0; u < U.size(); ++u) {
     if (!U.alive[u]) continue;
     const int r = U.region[u];
     const int a = U.actor[u];
-    const bool in_fight = unit_present(w, s, u) && fighting[static_cast<std::size_t>(r) * A + a];
-    const double m = in_fight ? U.morale[u] + mp.kappa * (exchange_enemy(r, a) - exchange_own(r, a))
-                              : U.morale[u] + dt * mp.recovery * (1.0 - U.morale[u]);
+    const double g = unit_present(w, s, u) ? fighting[static_cast<std::size_t>(r) * A + a] : 0.0;
+    double m = U.morale[u] + (1.0 - g) * dt * mp.recovery * (1.0 - U.morale[u]);
+    if (g > 0.0) m += mp.kappa * (exchange_enemy(r, a) - exchange_own(r, a));
     U.morale[u] = std::clamp(m, 0.0, 1.0);
   }
   // Units worn down to nothing disband (a remainder queueing at an exit leaves instead).
@@ -220,7 +234,7 @@ void engage_phase(const World& w, State& s, StepContext& ctx) {
         retreat_to = n;
       }
     }
-    const bool engaged = fighting[static_cast<std::size_t>(r) * A + a] != 0;
+    const bool engaged = fighting[static_cast<std::size_t>(r) * A + a] > 0.0;
     if (xi < mp.p_retreat && retreat_to >= 0) {
       U.dest[u] = retreat_to;
       U.morale[u] = std::min(1.0, mp.break_threshold + 0.2);

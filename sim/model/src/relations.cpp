@@ -8,6 +8,13 @@
 
 namespace powershift {
 
+double engagement_intensity(double hostility, const CombatParams& c) {
+  if (hostility <= c.fight_threshold) return 0.0;
+  // fight_full <= fight_threshold: the v1 step (full engagement past the threshold).
+  if (c.fight_full <= c.fight_threshold || hostility >= c.fight_full) return 1.0;
+  return (hostility - c.fight_threshold) / (c.fight_full - c.fight_threshold);
+}
+
 void update_coalitions(const World& w, State& s) {
   const int A = w.A;
   const auto& cp = w.params().control;
@@ -44,14 +51,19 @@ void update_coalitions(const World& w, State& s) {
     s.relations_pos[i] = std::max(s.relations[i], 0.0);
     s.relations_neg[i] = std::max(-s.relations[i], 0.0);
   }
-  // Who fights: hostility x the more aggressive side's aggressiveness clears the threshold.
+  // Engagement intensity: hostility h = -Rel x the more aggressive side's aggressiveness, mapped
+  // onto [0, 1] by a linear ramp from fight_threshold (none) to fight_full (full), so the fire
+  // exchanged is a continuous function of the relations (docs/model.md §4.9).
   s.fights.assign(static_cast<std::size_t>(A) * A, 0);
+  s.engagement.assign(static_cast<std::size_t>(A) * A, 0.0);
   for (int a = 0; a < A; ++a) {
     for (int b = 0; b < A; ++b) {
-      const double rel = s.relations[static_cast<std::size_t>(a) * A + b];
+      if (a == b) continue;
+      const std::size_t i = static_cast<std::size_t>(a) * A + b;
       const double aggr = std::max(w.aggressiveness[a], w.aggressiveness[b]);
-      s.fights[static_cast<std::size_t>(a) * A + b] =
-          (a != b && -rel * aggr > combat.fight_threshold);
+      const double e = engagement_intensity(-s.relations[i] * aggr, combat);
+      s.engagement[i] = e;
+      s.fights[i] = e > 0.0;
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "powershift/model/phases.hpp"
 
@@ -13,6 +14,8 @@ StepContext::StepContext(const World& world, std::uint64_t seed, std::uint64_t r
   const int R = world.R;
   const int A = world.A;
   projected = projected_air = friendly = hostile = holding = present = Field::Zero(R, A);
+  exposed = air_def = air_demand = air_shield = air_fire = Field::Zero(R, A);
+  sortie_norm.assign(static_cast<std::size_t>(world.K) * R * A, 0.0);
   inflicted = losses = contest_target = Field::Zero(R, A);
   by_type.assign(static_cast<std::size_t>(world.K) * R * A, 0.0);
   type_present.assign(static_cast<std::size_t>(world.K) * R, 0);
@@ -75,21 +78,77 @@ void sense_phase(const World& w, State& s, StepContext& ctx) {
   const int K = w.K;
   index_units_by_region(w, s, ctx);
   compute_holding(w, s, ctx);
-  // Effective power of the units present, by type.
+  // Effective power of the units present, by type; for types that do not hold ground, the daily
+  // effect of their sorties (sorties_k x attack_k per unit of strength).
   const std::size_t RA = static_cast<std::size_t>(R) * A;
   for_regions(w, ctx, [&](int r) {
     for (int k = 0; k < K; ++k) {
       std::fill_n(&ctx.by_type[k * RA + static_cast<std::size_t>(r) * A], A, 0.0);
       ctx.type_present[static_cast<std::size_t>(k) * R + r] = 0;
     }
+    ctx.exposed.row(r).setZero();
+    ctx.air_def.row(r).setZero();
+    bool air_here = false;
     for (int i = ctx.region_offsets[r]; i < ctx.region_offsets[r + 1]; ++i) {
       const int u = ctx.region_units[i];
       const int k = s.units.type[u];
       const int a = s.units.actor[u];
+      const double st = s.units.strength[u];
+      const double m = s.units.morale[u];
       ctx.type_present[static_cast<std::size_t>(k) * R + r] = 1;
       ctx.by_type[k * RA + static_cast<std::size_t>(r) * A + a] +=
-          w.attack[k] * s.units.strength[u] * s.units.morale[u] * w.quality[a] *
-          terrain_factor(w, s, r, a);
+          w.attack[k] * w.sorties[k] * st * m * w.quality[a] * terrain_factor(w, s, r, a);
+      ctx.exposed(r, a) += st;
+      ctx.air_def(r, a) += w.air_defence[k] * st * m;
+      air_here = air_here || !w.holds_ground[k];
+    }
+    if (!air_here) return;
+    // A base held by enemies flies fewer sorties: the share 1 - sum_b e[b, a] C[r, b] remains.
+    for (int a = 0; a < A; ++a) {
+      double denied = 0.0;
+      for (int b = 0; b < A; ++b) {
+        denied += s.engagement[static_cast<std::size_t>(b) * A + a] * s.control(r, b);
+      }
+      const double base = std::max(0.0, 1.0 - denied);
+      if (base == 1.0) continue;
+      for (int k = 0; k < K; ++k) {
+        if (!w.holds_ground[k]) ctx.by_type[k * RA + static_cast<std::size_t>(r) * A + a] *= base;
+      }
+    }
+  });
+  // Where each actor has targets (e-bar) and how much hostile air defence lets through (sigma).
+  const double ad_ref = w.params().air.ad_ref;
+  for_regions(w, ctx, [&](int r) {
+    // Only the actors present can be targets or defend: cost grows with presence, not A x A.
+    thread_local std::vector<int> here;
+    here.clear();
+    for (int b = 0; b < A; ++b) {
+      if (ctx.exposed(r, b) > 0.0) here.push_back(b);
+    }
+    for (int a = 0; a < A; ++a) {
+      double demand = 0.0;
+      double ad = 0.0;
+      for (int b : here) {
+        demand = std::max(demand, s.engagement[static_cast<std::size_t>(a) * A + b]);
+        ad += s.engagement[static_cast<std::size_t>(b) * A + a] * ctx.air_def(r, b);
+      }
+      ctx.air_demand(r, a) = demand;
+      ctx.air_shield(r, a) = ad_ref / (ad_ref + ad);
+    }
+  });
+  // D_k[s, a] = sum over the regions r a base s reaches of W_k(r, s) e-bar[r, a]: the kernel is
+  // symmetric, so row s lists s's destinations.
+  for_regions(w, ctx, [&](int src) {
+    for (int k = 0; k < K; ++k) {
+      if (w.holds_ground[k] || !ctx.type_present[static_cast<std::size_t>(k) * R + src]) continue;
+      const auto& kr = w.kernel[k];
+      double* D = &ctx.sortie_norm[k * RA + static_cast<std::size_t>(src) * A];
+      std::fill_n(D, A, 0.0);
+      for (int j = kr.offsets[src]; j < kr.offsets[src + 1]; ++j) {
+        const double wt = kr.weight[j];
+        const int dst = kr.source[j];
+        for (int a = 0; a < A; ++a) D[a] += wt * ctx.air_demand(dst, a);
+      }
     }
   });
   // Projected power P = sum_k K_k E_k, then friendly and hostile power from the relations.
@@ -112,6 +171,25 @@ void sense_phase(const World& w, State& s, StepContext& ctx) {
       }
     }
     for (int a = 0; a < A; ++a) P[a] += Pair[a];
+    // Fire delivered by sorties: base s sends the share W e-bar / D of its sorties to r, each
+    // worth W there, through the hostile air defence (sigma).
+    double* fire = &ctx.air_fire(r, 0);
+    std::fill_n(fire, A, 0.0);
+    for (int k = 0; k < K; ++k) {
+      if (w.holds_ground[k]) continue;
+      const auto& kr = w.kernel[k];
+      const std::uint8_t* here = &ctx.type_present[static_cast<std::size_t>(k) * R];
+      for (int j = kr.offsets[r]; j < kr.offsets[r + 1]; ++j) {
+        if (!here[kr.source[j]]) continue;
+        const double wt = kr.weight[j];
+        const std::size_t at = k * RA + static_cast<std::size_t>(kr.source[j]) * A;
+        for (int a = 0; a < A; ++a) {
+          const double D = ctx.sortie_norm[at + a];
+          if (D > 0.0) fire[a] += wt * wt * ctx.by_type[at + a] / D;
+        }
+      }
+    }
+    for (int a = 0; a < A; ++a) fire[a] *= ctx.air_demand(r, a) * ctx.air_shield(r, a);
     double* F = &ctx.friendly(r, 0);
     double* Hs = &ctx.hostile(r, 0);
     std::fill_n(F, A, 0.0);

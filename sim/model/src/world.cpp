@@ -141,6 +141,8 @@ void World::build_types() {
   range_km.resize(K);
   speed.resize(K);
   upkeep.resize(K);
+  sorties.resize(K);
+  air_defence.resize(K);
   holds_ground.resize(K);
   linear_law.resize(K);
   declines.resize(K);
@@ -153,6 +155,8 @@ void World::build_types() {
     range_km[k] = t.range_km;
     speed[k] = t.speed_km_day;
     upkeep[k] = t.upkeep;
+    sorties[k] = t.holds_ground ? 1.0 : t.sorties;
+    air_defence[k] = t.air_defence;
     holds_ground[k] = t.holds_ground ? 1 : 0;
     linear_law[k] = t.law == AttritionLaw::Linear ? 1 : 0;
     declines[k] = t.declines ? 1 : 0;
@@ -166,7 +170,10 @@ void World::build_types() {
         for (int s = 0; s < R; ++s) {
           if (offmap[s]) continue;
           const auto& rs = spec_.regions[s];
-          const double d = (r == s) ? 0.0 : haversine_km(rr.lat, rr.lon, rs.lat, rs.lon);
+          // Symmetric by construction (the air allocation reads row s as s's destinations).
+          const auto& lo = r < s ? rr : rs;
+          const auto& hi = r < s ? rs : rr;
+          const double d = (r == s) ? 0.0 : haversine_km(lo.lat, lo.lon, hi.lat, hi.lon);
           if (d <= t.range_km) {
             row.source.push_back(s);
             row.weight.push_back(std::exp(-d / t.lambda_km));

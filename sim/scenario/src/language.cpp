@@ -207,6 +207,7 @@ std::vector<Section> build() {
                        section_key("morale", "model.morale", "Morale"),
                        section_key("economy", "model.economy", "Budgets, income, recruitment"),
                        section_key("relations", "model.relations", "Dynamic relations"),
+                       section_key("air", "model.air", "Air power from bases"),
                        section_key("value_weights", "model.value_weights",
                                    "Weights of the region value components"),
                    }));
@@ -227,9 +228,13 @@ std::vector<Section> build() {
                number("noise", "Standard deviation of log-normal noise on losses")
                    .range(0, 5)
                    .def(c.noise),
-               number("fight_threshold", "Hostility x aggressiveness above which actors fight")
+               number("fight_threshold", "Hostility x aggressiveness at which fighting begins")
                    .range(0, 1)
                    .def(c.fight_threshold),
+               number("fight_full",
+                      "Hostility x aggressiveness of full engagement (<= fight_threshold: a step)")
+                   .range(0, 1)
+                   .def(c.fight_full),
                number("accept", "Friendly share below which irregulars decline battle")
                    .range(0, 1)
                    .def(c.accept),
@@ -286,6 +291,12 @@ std::vector<Section> build() {
               .range(0, 1)
               .def(m.p_disband),
       }));
+  s.push_back(make("model.air", "Air power parameters.",
+                   {
+                       number("ad_ref", "Hostile air defence that halves the air fire delivered")
+                           .above(0, big)
+                           .def(P.air.ad_ref),
+                   }));
   const auto& e = P.economy;
   s.push_back(make(
       "model.economy", "Budget, income and recruitment parameters.",
@@ -384,6 +395,12 @@ std::vector<Section> build() {
                  "Attrition law: square (aimed fire) or linear (area fire, guerrilla)")
               .def(std::string("square")),
           boolean("declines", "May decline battle").def(ut.declines),
+          number("sorties", "Sorties per day per unit of strength (types that do not hold ground)")
+              .range(0, 1e6)
+              .def(ut.sorties),
+          number("air_defence", "Air-defence power per unit of strength")
+              .range(0, big)
+              .def(ut.air_defence),
       }));
   s.push_back(make(
       "actor", "A state or non-state actor.",

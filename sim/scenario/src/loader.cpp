@@ -448,6 +448,7 @@ class ScenarioParser {
       num(rd_, sec, s, sp, "s_ref", c.s_ref);
       num(rd_, sec, s, sp, "noise", c.noise);
       num(rd_, sec, s, sp, "fight_threshold", c.fight_threshold);
+      num(rd_, sec, s, sp, "fight_full", c.fight_full);
       num(rd_, sec, s, sp, "accept", c.accept);
       num(rd_, sec, s, sp, "leak", c.leak);
     });
@@ -504,6 +505,9 @@ class ScenarioParser {
       flag(rd_, sec, s, sp, "enabled", m.relations.enabled);
       num(rd_, sec, s, sp, "threat_rate", m.relations.threat_rate);
       num(rd_, sec, s, sp, "clash_rate", m.relations.clash_rate);
+    });
+    section("air", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
+      num(rd_, sec, s, sp, "ad_ref", m.air.ad_ref);
     });
     section("value_weights", [&](const lang::Section& sec, const Node& s, const std::string& sp) {
       auto& v = m.value_weights;
@@ -614,6 +618,8 @@ class ScenarioParser {
         num(rd_, sec, v, p, "upkeep", t.upkeep);
         flag(rd_, sec, v, p, "holds_ground", t.holds_ground);
         flag(rd_, sec, v, p, "declines", t.declines);
+        num(rd_, sec, v, p, "sorties", t.sorties);
+        num(rd_, sec, v, p, "air_defence", t.air_defence);
         const std::string law = choice(rd_, sec, v, p, "law", true);
         if (law == "square")
           t.law = AttritionLaw::Square;

@@ -9,7 +9,9 @@ struct CombatParams {
   double s_ref = 3000.0;   // model.combat.s_ref: reference strength of the linear law
   double noise = 0.3;      // model.combat.noise: sd of log-normal noise on losses
   double fight_threshold =
-      0.3;              // model.combat.fight_threshold: hostility x aggressiveness to fight
+      0.3;  // model.combat.fight_threshold: hostility x aggressiveness where fighting begins
+  double fight_full =
+      0.6;              // model.combat.fight_full: hostility x aggressiveness of full engagement
   double accept = 0.5;  // model.combat.accept: friendly share below which irregulars decline
   double leak = 0.1;    // model.combat.leak: fraction of fire exchanged when declining
 };
@@ -59,6 +61,10 @@ struct RelationsParams {
   double clash_rate = 0.01;    // model.relations.clash_rate: drift apart per clash casualty share
 };
 
+struct AirParams {
+  double ad_ref = 1000.0;  // model.air.ad_ref: hostile air defence that halves air fire delivered
+};
+
 struct ValueWeights {
   double capital = 2.0;
   double port = 0.5;
@@ -74,6 +80,7 @@ struct ModelParams {
   MoraleParams morale;
   EconomyParams economy;
   RelationsParams relations;
+  AirParams air;
   ValueWeights value_weights;
 };
 

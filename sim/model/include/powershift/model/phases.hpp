@@ -21,12 +21,20 @@ struct StepContext {
   int t = 0;  // the step being computed, 1-based
 
   // Sense.
-  Field projected;                         // P[r, a]: power projected into r (all types)
-  Field projected_air;                     // the part from types that do not hold ground
-  Field friendly;                          // F[r, a]
-  Field hostile;                           // Hs[r, a]
-  Field holding;                           // H[r, a]
-  Field present;                           // strength of ground-holding units present, X[r, a]
+  Field projected;      // P[r, a]: power projected into r (all types)
+  Field projected_air;  // the part from types that do not hold ground
+  Field friendly;       // F[r, a]
+  Field hostile;        // Hs[r, a]
+  Field holding;        // H[r, a]
+  Field present;        // strength of ground-holding units present, X[r, a]
+  // Air power (docs/model.md §4.2): sorties allocated to where the actor has targets.
+  Field exposed;     // strength of all units present (any type)
+  Field air_def;     // air-defence power present, AD[r, a]
+  Field air_demand;  // e-bar[r, a]: most intense engagement of a with anyone present in r
+  Field
+      air_shield;  // sigma[r, a]: share of a's sorties into r that hostile air defence lets through
+  Field air_fire;  // fire delivered into r by a's sorties (enters Engage's Y)
+  std::vector<double> sortie_norm;         // K x R x A: D_k[s, a], demand seen from base s
   std::vector<double> by_type;             // K x R x A effective power of units present
   std::vector<std::uint8_t> type_present;  // K x R: any unit of type k present in r
 
@@ -62,6 +70,9 @@ void depart(const World& w, State& s, std::size_t unit, int t);
 void split_into_units(Units& units, int actor, int type, int region, double strength,
                       double unit_size);
 void update_coalitions(const World& w, State& s);
+// Engagement intensity e(h) in [0, 1] of a dyad with hostility h = -Rel x max(aggressiveness):
+// 0 up to fight_threshold, linear up to fight_full, 1 beyond (docs/model.md §4.9).
+double engagement_intensity(double hostility, const CombatParams& c);
 
 // First step at which an event applies.
 int event_start_step(const EventSpec& e, double dt);

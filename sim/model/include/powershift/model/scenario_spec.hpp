@@ -51,6 +51,8 @@ struct UnitTypeSpec {
   bool holds_ground = true;
   AttritionLaw law = AttritionLaw::Square;
   bool declines = false;
+  double sorties = 1.0;      // sorties per day per unit of strength (types that do not hold ground)
+  double air_defence = 0.0;  // air-defence power per unit of strength
 };
 
 struct ForceSpec {

@@ -68,7 +68,8 @@ struct State {
   std::vector<double> relations_pos, relations_neg;  // max(Rel, 0) and max(-Rel, 0), derived
   std::vector<int> coalition;                        // per actor
   int coalitions = 0;
-  std::vector<std::uint8_t> fights;  // A x A: hostile and aggressive enough to fight
+  std::vector<std::uint8_t> fights;  // A x A: engagement[a, b] > 0
+  std::vector<double> engagement;    // A x A: engagement intensity e[a, b] in [0, 1], derived
 
   std::vector<double> budget, budget0, upkeep0, territory_rate, external_income;
   std::vector<double> sponsor_in, sponsor_out, income_factor;

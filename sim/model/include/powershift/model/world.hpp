@@ -51,6 +51,7 @@ class World {
 
   // Unit types.
   std::vector<double> attack, defence, lambda_km, range_km, speed, upkeep;
+  std::vector<double> sorties, air_defence;  // per type (docs/model.md §4.2, air power)
   std::vector<std::uint8_t> holds_ground, linear_law, declines;
   std::vector<KernelRow> kernel;  // per type
 
