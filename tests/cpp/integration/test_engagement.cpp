@@ -20,7 +20,7 @@ using ps::testing::region_index;
 namespace {
 
 constexpr int kReplicates = 4;
-constexpr int kSteps = 180;
+constexpr int kSteps = 365;  // the scenario's horizon
 
 // Mean final strength per actor (forces_actor at the last record) and its per-replicate values.
 struct Strengths {
@@ -54,6 +54,44 @@ int relation_index(const ps::ScenarioSpec& s, const std::string& a, const std::s
   return -1;
 }
 
+// The largest move of an actor's mean final strength between two variants, relative to the bound
+// of OutcomeIsContinuousInEachRelation, and where it happened.
+struct Move {
+  double ratio = 0.0;
+  std::string where;
+};
+Move largest_move(const ps::ScenarioSpec& base, const Strengths& b0, const Strengths& b1,
+                  const std::string& label) {
+  const int A = static_cast<int>(base.actors.size());
+  Move out;
+  for (int a = 0; a < A; ++a) {
+    double s0 = 0.0;
+    for (const auto& f : base.actors[a].forces) s0 += f.strength;
+    double m = 0.0;
+    double ss = 0.0;
+    for (int k = 0; k < kReplicates; ++k) {
+      const double d = b1.per[k][a] - b0.per[k][a];
+      m += d / kReplicates;
+      ss += d * d;
+    }
+    const double var = std::max(0.0, ss / kReplicates - m * m) * kReplicates / (kReplicates - 1);
+    const double bound = 0.15 * s0 + 4.0 * std::sqrt(var / kReplicates) + 50.0;
+    if (std::abs(m) / bound > out.ratio) {
+      out.ratio = std::abs(m) / bound;
+      out.where = label + ", actor " + base.actors[a].name + ": moved " + std::to_string(m) +
+                  " of bound " + std::to_string(bound);
+    }
+  }
+  return out;
+}
+
+// The relation at which a dyad starts to fight, -fight_threshold / max(aggr) (none if below -1).
+double onset(const ps::ScenarioSpec& s, int i) {
+  const auto& r = s.relations[i];
+  const double aggr = std::max(s.actors[r.a].aggressiveness, s.actors[r.b].aggressiveness);
+  return -s.params.combat.fight_threshold / aggr;
+}
+
 }  // namespace
 
 // A relation step of 0.05 changes an engagement intensity by at most
@@ -62,51 +100,57 @@ int relation_index(const ps::ScenarioSpec& s, const std::string& a, const std::s
 // change by at most delta times what they would be at full intensity, and those are at most the
 // side's strength: |d strength_a| <= 0.15 S0_a. The bound adds what the ensemble mean of the
 // difference can wander by chance: 4 standard errors of the per-replicate differences, and 50
-// troops (a sixth of one unit of 300) for actors that barely move. v1 failed it by a factor of
-// six (HTS 31,500 -> 34 on one 0.15 step).
+// troops (a sixth of one unit of 300) for actors that barely move. Two steps per relation: from
+// its baseline value toward hostility (+0.05 for relations already at -1), and the step of 0.05
+// that straddles the dyad's onset of fighting, where v1 had its cliff (see the next test).
 TEST(Engagement, OutcomeIsContinuousInEachRelation) {
   const auto base = ps::testing::syria();
   const auto b0 = strengths(base);
-  const int A = static_cast<int>(base.actors.size());
-  std::vector<double> s0(A, 0.0);
-  for (int a = 0; a < A; ++a) {
-    for (const auto& f : base.actors[a].forces) s0[a] += f.strength;
-  }
-  double worst = 0.0;
-  std::string worst_at;
+  Move worst;
   for (std::size_t i = 0; i < base.relations.size(); ++i) {
+    const auto& ri = base.relations[i];
+    const std::string name = "relation " + std::to_string(i) + " (" + base.actors[ri.a].name + "-" +
+                             base.actors[ri.b].name + ")";
     auto spec = base;
     auto& rel = spec.relations[i];
     rel.value = rel.value - 0.05 >= -1.0 ? rel.value - 0.05 : rel.value + 0.05;
-    const auto b1 = strengths(spec);
-    for (int a = 0; a < A; ++a) {
-      double m = 0.0;
-      double ss = 0.0;
-      for (int k = 0; k < kReplicates; ++k) {
-        const double d = b1.per[k][a] - b0.per[k][a];
-        m += d / kReplicates;
-        ss += d * d;
-      }
-      const double var = std::max(0.0, ss / kReplicates - m * m) * kReplicates / (kReplicates - 1);
-      const double se = std::sqrt(var / kReplicates);
-      const double bound = 0.15 * s0[a] + 4.0 * se + 50.0;
-      const double ratio = std::abs(m) / bound;
-      if (ratio > worst) {
-        worst = ratio;
-        worst_at = "relation " + std::to_string(i) + " (" + base.actors[base.relations[i].a].name +
-                   "-" + base.actors[base.relations[i].b].name + "), actor " + base.actors[a].name +
-                   ": moved " + std::to_string(m) + " of bound " + std::to_string(bound);
-      }
-      EXPECT_LE(std::abs(m), bound) << "relation " << i << " actor " << base.actors[a].name;
-    }
+    const auto step = largest_move(base, b0, strengths(spec), name + " from the baseline");
+    EXPECT_LE(step.ratio, 1.0) << step.where;
+    if (step.ratio > worst.ratio) worst = step;
+    const double on = onset(base, static_cast<int>(i));
+    if (on - 0.025 < -1.0) continue;
+    auto before = base;
+    auto after = base;
+    before.relations[i].value = on + 0.025;
+    after.relations[i].value = on - 0.025;
+    const auto cross =
+        largest_move(base, strengths(before), strengths(after), name + " across its onset");
+    EXPECT_LE(cross.ratio, 1.0) << cross.where;
+    if (cross.ratio > worst.ratio) worst = cross;
   }
-  std::printf("largest move / bound: %.3f at %s\n", worst, worst_at.c_str());
+  std::printf("largest move / bound: %.3f at %s\n", worst.ratio, worst.where.c_str());
+}
+
+// The check above can fail: with v1's step (fight_full = fight_threshold) the step of 0.05 across
+// HTS-Israel's onset (-0.3 / 0.7 = -0.43) moves HTS by more than the bound.
+TEST(Engagement, TheContinuityCheckCatchesTheStep) {
+  auto base = ps::testing::syria();
+  base.params.combat.fight_full = base.params.combat.fight_threshold;
+  const int i = relation_index(base, "hts", "israel");
+  ASSERT_GE(i, 0);
+  auto before = base;
+  auto after = base;
+  before.relations[i].value = onset(base, i) + 0.025;
+  after.relations[i].value = onset(base, i) - 0.025;
+  const auto m = largest_move(base, strengths(before), strengths(after), "step rule");
+  std::printf("step rule: move / bound %.3f at %s\n", m.ratio, m.where.c_str());
+  EXPECT_GT(m.ratio, 1.0);
 }
 
 // At -0.45, h = 0.45 x 0.7 = 0.315 and e = (0.315 - 0.3) / 0.3 = 0.05: Israel fires on HTS at a
 // twentieth of full intensity, bounded by its sorties. To first order that costs HTS at most 5% of
 // what full intensity could (all of it): HTS keeps at least 85% of its baseline strength (5% plus
-// the replicate spread). v1 left 34 of 31,500.
+// the replicate spread). v1 (main at c2ebb3d) left 0 of 31,500 at day 365.
 TEST(Engagement, HtsIsraelAtMinus045NoLongerDestroysHts) {
   const auto base = ps::testing::syria();
   const int i = relation_index(base, "hts", "israel");

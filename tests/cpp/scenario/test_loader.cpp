@@ -200,6 +200,31 @@ TEST(Loader, ExplicitScheduleIsKept) {
   EXPECT_DOUBLE_EQ(s.events[0].schedule[1].fraction, 0.6);
 }
 
+TEST(Loader, AirPowerAndEngagementKeys) {
+  // Line 12 becomes "  inf: {attack: 1.0, defence: 1.5, sorties: 4, air_defence: 2}".
+  auto text = with("defence: 1.5}", "defence: 1.5, sorties: 4, air_defence: 2}");
+  text += "model: {air: {ad_ref: 250}, combat: {fight_full: 0.45}}\n";
+  const auto s = load_string(text, kLabel).spec;
+  EXPECT_DOUBLE_EQ(s.unit_types[0].sorties, 4.0);
+  EXPECT_DOUBLE_EQ(s.unit_types[0].air_defence, 2.0);
+  EXPECT_DOUBLE_EQ(s.params.air.ad_ref, 250.0);
+  EXPECT_DOUBLE_EQ(s.params.combat.fight_full, 0.45);
+  // Defaults (docs/scenarios.md).
+  const auto d = load_string(kMini, kLabel).spec;
+  EXPECT_DOUBLE_EQ(d.unit_types[0].sorties, 1.0);
+  EXPECT_DOUBLE_EQ(d.unit_types[0].air_defence, 0.0);
+  EXPECT_DOUBLE_EQ(d.params.air.ad_ref, 1000.0);
+  EXPECT_DOUBLE_EQ(d.params.combat.fight_full, 0.6);
+}
+
+TEST(LoaderErrors, AirPowerKeysOutOfRange) {
+  // line 12: "  inf: {attack: 1.0, defence: 1.5, sorties: -1}"; the value is in column 45.
+  expect_error(with("defence: 1.5}", "defence: 1.5, sorties: -1}"), 12, 45,
+               "unit_types.inf.sorties", "must be >= 0");
+  // line 31: "model: {air: {ad_ref: 0}}"; the value is in column 23.
+  expect_error(kMini + "model: {air: {ad_ref: 0}}\n", 31, 23, "model.air.ad_ref", "must be > 0");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors: each one located at line:column with its field path.
 
