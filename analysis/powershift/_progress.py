@@ -15,6 +15,9 @@ from tqdm.auto import tqdm
 
 __all__ = ["Progress", "ProgressArg"]
 
+#: Seconds between redraws of a bar (tqdm's ``mininterval``; the tests set 0 to see every update).
+MININTERVAL = 0.1
+
 #: What a ``progress=`` argument accepts.
 ProgressArg = Union[bool, None, Callable[[int, int], Any]]
 
@@ -31,7 +34,8 @@ class Progress:
             self._callback = progress
         elif progress is not False:
             self._bar = tqdm(total=self.total, initial=self.done, desc=desc, unit=unit,
-                             disable=None if progress is None else False, dynamic_ncols=True)
+                             disable=None if progress is None else False, dynamic_ncols=True,
+                             mininterval=MININTERVAL)
 
     def update(self, n: int = 1) -> None:
         if n <= 0:
