@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 
 from . import _core
+from ._progress import Progress, ProgressArg
 from ._scenario import PathLike, Scenario, as_scenario
 from ._schema import AUX_COORDS, EVENT_KINDS, EVENT_VARIABLES, FIELDS, VARIABLES
 from ._simulation import _check_count
@@ -25,6 +26,7 @@ def run_ensemble(
     steps: int | None = None,
     fields: Iterable[str] = FIELDS,
     interval: int | None = None,
+    progress: ProgressArg = None,
 ) -> xr.Dataset:
     """Run replicates of a scenario in parallel (TBB) and return them as an xarray Dataset.
 
@@ -38,6 +40,10 @@ def run_ensemble(
     keys; ``threads`` defaults to every core; ``fields`` chooses the region x actor fields
     kept (``control``, ``support``, ``power``, ``forces``; memory: 4 bytes x replicates x
     recorded steps x regions x actors each).
+
+    ``progress``: a bar counting replicates as they complete (``None``, the default: on a
+    terminal or in a notebook only; ``True``: always; ``False``: never; or a callable
+    ``progress(done, total)``).
 
     The GIL is released while the engine runs: other Python threads go on. Ctrl-C stops every
     replicate at its next step and raises KeyboardInterrupt.
@@ -60,9 +66,10 @@ def run_ensemble(
     unknown = [f for f in fields if f not in FIELDS]
     if unknown:
         raise ValueError(f"unknown field(s) {unknown}: fields are {', '.join(FIELDS)}")
-    result = _core.run_ensemble(
-        sc._core, int(replicates), int(seed) if seed is not None else -1, int(steps or 0),
-        bool(counterfactual), int(threads or 0), fields, int(interval or 0))
+    with Progress(progress, int(replicates), f"ensemble {sc.name}", "replicate") as bar:
+        result = _core.run_ensemble(
+            sc._core, int(replicates), int(seed) if seed is not None else -1, int(steps or 0),
+            bool(counterfactual), int(threads or 0), fields, int(interval or 0), bar.set)
     call = (f"powershift.run_ensemble({sc.name!r}, replicates={replicates}, seed={result['seed']}, "
             f"counterfactual={bool(counterfactual)}, threads={result['threads']}, "
             f"steps={result['steps']}, fields={result['fields']}, interval={result['interval']})")

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import SOURCE_DIR
+from fake_tty import FakeTTY
 
 sys.path.insert(0, str(SOURCE_DIR / "tests" / "e2e"))
 from sweep_support import differences, member_files  # noqa: E402
@@ -31,7 +32,7 @@ def small_grid(ps, **options):
 
 
 def done_markers(d: Path) -> int:
-    return len(list((d / "members").glob("member-*.done")))
+    return len(list((d / "members").glob("member-*.done"))) if (d / "members").is_dir() else 0
 
 
 def test_grid_builds_the_spec_a_file_would_hold(ps):
@@ -105,43 +106,14 @@ def test_a_dict_run_from_python_equals_its_written_spec_run_by_the_command(ps, c
     assert differences(tmp_path / "py" / "two-towns-grid.h5", tmp_path / "cli" / "two-towns-grid.h5") == []
 
 
-class FakeTTY(io.StringIO):
-    """Standard error as a terminal: tqdm draws its bar. Each write records how many members
-    were done on disk at that moment."""
-
-    def __init__(self, sweep_dir: Path | None = None) -> None:
-        super().__init__()
-        self.sweep_dir = sweep_dir
-        self.writes: list[tuple[str, int]] = []
-
-    def isatty(self) -> bool:
-        return True
-
-    def write(self, s: str) -> int:
-        done = done_markers(self.sweep_dir) if self.sweep_dir and (self.sweep_dir / "members").exists() else 0
-        self.writes.append((s, done))
-        return super().write(s)
-
-
-def counts(writes: list[tuple[str, int]], total: int) -> list[tuple[int, int]]:
-    """(count shown, members done on disk when it was shown) for every redraw of the bar."""
-    import re
-
-    out = []
-    for s, done in writes:
-        for m in re.finditer(rf"(\d+)/{total} ", s):
-            out.append((int(m.group(1)), done))
-    return out
-
-
 def test_progress_bar_on_a_terminal_follows_a_local_run(ps, tmp_path, monkeypatch):
     import powershift._progress
 
     monkeypatch.setattr(powershift._progress, "MININTERVAL", 0.0)  # draw every update
-    tty = FakeTTY(tmp_path / "local")
+    tty = FakeTTY(lambda: done_markers(tmp_path / "local"))
     monkeypatch.setattr(sys, "stderr", tty)
     ps.sweep.run(small_grid(ps), dir=tmp_path / "local", threads=1)
-    shown = counts(tty.writes, 6)
+    shown = tty.counts(6)
     assert shown[0][0] == 0 and shown[-1][0] == 6
     # Every member counted once, and never before its marker was on disk.
     assert sorted({n for n, _ in shown}) == list(range(7))
@@ -203,11 +175,11 @@ def test_process_pool_and_dask_report_every_member(ps, tmp_path, monkeypatch):
     import powershift._progress
 
     monkeypatch.setattr(powershift._progress, "MININTERVAL", 0.0)
-    tty = FakeTTY(tmp_path / "pool")
+    tty = FakeTTY(lambda: done_markers(tmp_path / "pool"))
     monkeypatch.setattr(sys, "stderr", tty)
     with ProcessPoolExecutor(2) as pool:
         ps.sweep.run(small_grid(ps), executor=pool, dir=tmp_path / "pool", members_per_task=1)
-    shown = counts(tty.writes, 6)
+    shown = tty.counts(6)
     assert sorted({n for n, _ in shown}) == list(range(7)) and all(n <= done for n, done in shown)
 
     distributed = pytest.importorskip("distributed")
