@@ -15,6 +15,8 @@ from ._scenario import PathLike, Scenario, as_scenario
 from ._schema import AUX_COORDS, EVENT_KINDS, EVENT_VARIABLES, FIELDS, VARIABLES
 from ._simulation import _check_count
 
+__all__ = ["run_ensemble"]
+
 
 def run_ensemble(
     scenario: Scenario | PathLike | Mapping[str, Any] | None = None,
@@ -92,10 +94,10 @@ def _dataset(sc: Scenario, result: dict[str, Any], *, command_line: str) -> xr.D
     }
     aux = result["aux"]  # built by the engine from its schema, as the HDF5 writer does
     for name, (dim, unit, long_name) in AUX_COORDS.items():
-        attrs = {"units": unit, "long_name": long_name} if unit else {"long_name": long_name}
+        aux_attrs = {"units": unit, "long_name": long_name} if unit else {"long_name": long_name}
         values = aux[name]
         coords[name] = (dim, np.asarray(values, dtype=str) if isinstance(values, list) else values,
-                        attrs)
+                        aux_attrs)
 
     data_vars: dict[str, Any] = {}
     for name, (dims, _dtype, unit, long_name) in VARIABLES.items():
@@ -106,18 +108,18 @@ def _dataset(sc: Scenario, result: dict[str, Any], *, command_line: str) -> xr.D
     n_events = len(events["event_step"])
     coords["event"] = ("event", np.arange(n_events, dtype=np.int32), {"long_name": "event index"})
     for name, (_dtype, unit, long_name) in EVENT_VARIABLES.items():
-        attrs: dict[str, Any] = {}
+        ev_attrs: dict[str, Any] = {}
         if unit == "time":
-            attrs["units"] = units
+            ev_attrs["units"] = units
         elif unit:
-            attrs["units"] = unit
-        attrs["long_name"] = long_name
+            ev_attrs["units"] = unit
+        ev_attrs["long_name"] = long_name
         if name == "event_kind":
-            attrs["flag_values"] = np.array(sorted(EVENT_KINDS), dtype=np.int32)
-            attrs["flag_meanings"] = " ".join(EVENT_KINDS[k] for k in sorted(EVENT_KINDS))
-        data_vars[name] = ("event", events[name], attrs)
+            ev_attrs["flag_values"] = np.array(sorted(EVENT_KINDS), dtype=np.int32)
+            ev_attrs["flag_meanings"] = " ".join(EVENT_KINDS[k] for k in sorted(EVENT_KINDS))
+        data_vars[name] = ("event", events[name], ev_attrs)
 
-    attrs = {
+    attrs: dict[str, Any] = {
         "title": f"powershift trajectories: {sc.name}",
         "Conventions": "CF-1.8",
         "scenario_name": sc.name,

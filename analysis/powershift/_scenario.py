@@ -12,6 +12,8 @@ from typing import Any, Union
 
 from . import _core
 
+__all__ = ["PathLike", "Scenario", "as_scenario", "scenario_dir", "to_yaml_value"]
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 DEFAULT_SCENARIO = "syria-2024-12.yaml"
@@ -236,7 +238,8 @@ class Scenario:
         """The scenario as plain data (PyYAML's reading of :attr:`text`)."""
         import yaml
 
-        return yaml.safe_load(self.text)
+        data: dict[str, Any] = yaml.safe_load(self.text)
+        return data
 
     def __repr__(self) -> str:
         where = f" from {self.path}" if self.path else ""

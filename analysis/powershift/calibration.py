@@ -28,7 +28,7 @@ import warnings
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -67,13 +67,13 @@ class Parameter:
 
     def to_value(self, u: np.ndarray) -> np.ndarray:
         if self.log:
-            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
-        return self.low + u * (self.high - self.low)
+            return np.asarray(np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low))))
+        return np.asarray(self.low + u * (self.high - self.low))
 
     def to_unit(self, v: np.ndarray) -> np.ndarray:
         if self.log:
-            return (np.log(v) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
-        return (v - self.low) / (self.high - self.low)
+            return np.asarray((np.log(v) - np.log(self.low)) / (np.log(self.high) - np.log(self.low)))
+        return np.asarray((v - self.low) / (self.high - self.low))
 
 
 @dataclass
@@ -353,7 +353,7 @@ def _implausibility(wave: Wave, X: np.ndarray, tgt: pd.DataFrame, discrepancy: f
     z = tgt.z.to_numpy()
     md = (discrepancy * np.maximum(np.abs(z), tgt.sigma_obs.to_numpy())) ** 2
     denom = var + tgt.sigma_obs.to_numpy() ** 2 + md + wave.v_stoch
-    return np.abs(z - mu) / np.sqrt(denom)
+    return np.asarray(np.abs(z - mu) / np.sqrt(denom))
 
 
 def _nroy(waves: list[Wave], X: np.ndarray, tgt: pd.DataFrame, spec: Spec) -> np.ndarray:
@@ -538,16 +538,16 @@ def _plots(cal: Calibration, out: Path) -> list[str]:
     plt.close(fig)
     files.append(str(out / "implausibility.png"))
     # emulator leave-one-out (last wave)
-    last = [w for w in cal.wave_data if w.emulator is not None][-1]
-    mu, sd = last.emulator.loo()
+    emulator = [w.emulator for w in cal.wave_data if w.emulator is not None][-1]
+    mu, sd = emulator.loo()
     nt = len(tgt)
     cols = min(nt, 4)
     rows = math.ceil(nt / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.6 * rows), squeeze=False)
     for j in range(nt):
         ax = axes[j // cols][j % cols]
-        ax.errorbar(last.emulator.Y[:, j], mu[:, j], yerr=2 * sd[:, j], fmt="o", ms=3, lw=0.8)
-        lim = [np.nanmin(last.emulator.Y[:, j]), np.nanmax(last.emulator.Y[:, j])]
+        ax.errorbar(emulator.Y[:, j], mu[:, j], yerr=2 * sd[:, j], fmt="o", ms=3, lw=0.8)
+        lim = [np.nanmin(emulator.Y[:, j]), np.nanmax(emulator.Y[:, j])]
         ax.plot(lim, lim, "k-", lw=0.8)
         row = tgt.iloc[j]
         ax.set_title(f"{row.kind} {row.region or ''} {row.actor or ''} {row.date}", fontsize=7)
@@ -663,10 +663,10 @@ def calibrate(spec: Union[PathLike, Spec], executor: Optional[Executor] = None, 
     d = len(spec.parameters)
     rng = np.random.default_rng(spec.seed)
     waves: list[Wave] = []
-    rows = []
+    rows: list[dict[str, Any]] = []
     probe = qmc.LatinHypercube(d=d, seed=spec.seed + 1).random(spec.candidates)  # fixed, to measure the NROY share
     report: Optional[Callable[[str], Any]] = progress if callable(progress) and not isinstance(progress, bool) else None
-    bar_arg: ProgressArg = False if report is not None else progress
+    bar_arg: ProgressArg = False if report is not None else cast("Optional[bool]", progress)
     with Progress(bar_arg, spec.waves, f"calibration {spec.name}", "wave") as bar:
         _waves(spec, out, tgt, executor, threads, rng, probe, waves, rows, bar, bar_arg, report)
     # The posterior: prior draws that no wave rules out.

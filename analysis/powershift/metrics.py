@@ -122,7 +122,10 @@ def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     value-weighted control at day 0 and at the end, forces at the start and end, casualties
     and strength withdrawn."""
     first, last = ds.isel(time=0), ds.isel(time=-1)
-    m = lambda v: v.mean("replicate").values  # noqa: E731
+
+    def m(v: xr.DataArray) -> np.ndarray:
+        return np.asarray(v.mean("replicate").values)
+
     return pd.DataFrame({
         "pop_control_start": m(first["control_share_pop"]),
         "pop_control_end": m(last["control_share_pop"]),
@@ -203,8 +206,8 @@ def counterfactual_matrix(ds: xr.Dataset) -> pd.DataFrame:
 @analysis("metrics.events_table")
 def events_table(ds: xr.Dataset) -> pd.DataFrame:
     """The event table with names: replicate, step, time, kind, region, actor, other, value."""
-    regions = np.append(np.asarray(ds["region"].values, dtype=object), None)  # -1 -> None
-    actors = np.append(np.asarray(ds["actor"].values, dtype=object), None)
+    regions = np.array([*ds["region"].values.tolist(), None], dtype=object)  # -1 -> None
+    actors = np.array([*ds["actor"].values.tolist(), None], dtype=object)
     kinds = np.vectorize(lambda k: EVENT_KINDS.get(int(k), str(k)), otypes=[object])
     return pd.DataFrame({
         "replicate": ds["event_replicate"].values,

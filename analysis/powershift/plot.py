@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
@@ -42,22 +44,22 @@ MIN_SHARE = 0.005  # actors below this everywhere in a plot are left out of it
 
 def actor_colors(actors: Sequence[str]) -> dict[str, Any]:
     """One colour per actor, in scenario order (tab20, then tab20b)."""
-    cmap = list(plt.get_cmap("tab20").colors) + list(plt.get_cmap("tab20b").colors)
+    cmap = list(matplotlib.colormaps["tab20"].colors) + list(matplotlib.colormaps["tab20b"].colors)  # type: ignore[attr-defined]
     # Even indices first: the saturated halves of tab20's pairs, then the light ones.
     order = cmap[0:20:2] + cmap[1:20:2] + cmap[20:]
     return {a: order[i % len(order)] for i, a in enumerate(actors)}
 
 
-def _small_panel(ax, title: str) -> None:
+def _small_panel(ax: Axes, title: str) -> None:
     """One panel of a grid of small multiples: a title, small ticks, dates slanted."""
     ax.set_title(title, fontsize="medium")
     ax.tick_params(labelsize="x-small")
     for label in ax.get_xticklabels():
         label.set_rotation(30)
-        label.set_ha("right")
+        label.set_horizontalalignment("right")
 
 
-def _hide_unused(axes, used: int) -> None:
+def _hide_unused(axes: np.ndarray, used: int) -> None:
     for ax in list(axes.flat)[used:]:
         ax.set_visible(False)
 
@@ -66,7 +68,7 @@ def _colors(ds: xr.Dataset) -> dict[str, Any]:
     return actor_colors([str(a) for a in ds["actor"].values])
 
 
-def _ax(ax: Axes | None, figsize=(9, 4.5)) -> Axes:
+def _ax(ax: Axes | None, figsize: tuple[float, float] = (9, 4.5)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
@@ -78,7 +80,8 @@ def _reduce(da: xr.DataArray, replicate: int | None) -> xr.DataArray:
     return da.isel(replicate=replicate) if replicate is not None else da.mean("replicate")
 
 
-def _stack(ax: Axes, time, shares: xr.DataArray, vac: xr.DataArray | None, colors) -> None:
+def _stack(ax: Axes, time: np.ndarray, shares: xr.DataArray, vac: xr.DataArray | None,
+           colors: dict[str, Any]) -> None:
     actors = [str(a) for a in shares["actor"].values]
     keep = [a for a in actors if float(shares.sel(actor=a).max()) >= MIN_SHARE]
     ys = [shares.sel(actor=a).values for a in keep]
@@ -178,7 +181,7 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     if offmap and off.any():
         clon, clat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
         lon, lat = lon.copy(), lat.copy()
-        for i in np.flatnonzero(off):
+        for i in np.flatnonzero(off).tolist():
             dx, dy = lon[i] - clon, lat[i] - clat
             scale = 1.0
             if abs(dx) > 1e-9:
@@ -221,9 +224,9 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     for g in spec.get("garrisons") or []:
         actor = str(g.get("actor"))
         for r in g.get("regions") or []:
-            i = index.get(str(r))
-            if i is not None:
-                ax.scatter(lon[i], lat[i], s=170, marker="*", color=colors.get(actor, "black"),
+            k = index.get(str(r))
+            if k is not None:
+                ax.scatter(lon[k], lat[k], s=170, marker="*", color=colors.get(actor, "black"),
                            edgecolor="black", linewidth=0.8, zorder=4)
     if labels:
         placed: list[tuple[float, float]] = []
@@ -249,8 +252,8 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
               frameon=False)
     when = np.datetime_as_string(ds["time"].values[time], unit="D")
-    n = ds.sizes.get("replicate", 1)
-    ax.set_title(f"Controller by region on {when}" + (f" (mean of {n} replicates)" if n > 1 else ""))
+    reps = ds.sizes.get("replicate", 1)
+    ax.set_title(f"Controller by region on {when}" + (f" (mean of {reps} replicates)" if reps > 1 else ""))
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.set_xlim(lon0 - 0.1, lon1 + 0.1)
@@ -436,15 +439,15 @@ def members(ds: xr.Dataset, variable: str = "control_share_pop", actor: str | No
     values = ds[hue].values if hue is not None else np.arange(ds.sizes["member"])
     numeric = np.issubdtype(np.asarray(values).dtype, np.number)
     if numeric:
-        norm = plt.Normalize(float(np.min(values)), float(np.max(values)))
-        cmap = plt.get_cmap("viridis")
+        norm = matplotlib.colors.Normalize(float(np.min(values)), float(np.max(values)))
+        cmap = matplotlib.colormaps["viridis"]
         for i in range(ds.sizes["member"]):
             ax.plot(time, da.isel(member=i).values, color=cmap(norm(float(values[i]))), lw=1.2, alpha=0.8)
         sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
         ax.figure.colorbar(sm, ax=ax, label=hue or "member")
     else:
         levels = list(dict.fromkeys(str(v) for v in values))
-        colors = dict(zip(levels, plt.get_cmap("tab10").colors))
+        colors = dict(zip(levels, matplotlib.colormaps["tab10"].colors))  # type: ignore[attr-defined]
         for i in range(ds.sizes["member"]):
             ax.plot(time, da.isel(member=i).values, color=colors[str(values[i])], lw=1.2, alpha=0.8)
         ax.legend(handles=[Line2D([], [], color=colors[v], label=v) for v in levels], title=hue,

@@ -93,7 +93,7 @@ def executable() -> str:
         "command on PATH, or set POWERSHIFT_BIN to its path")
 
 
-def _command(args: Sequence[str], *, allow: Sequence[int] = (0,)) -> subprocess.CompletedProcess:
+def _command(args: Sequence[str], *, allow: Sequence[int] = (0,)) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run([executable(), *args], capture_output=True, text=True, check=False)
     if proc.returncode == 2:
         raise InputError(proc.stderr.strip() or f"powershift {' '.join(args)}: bad input")
