@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any as _Any
 
 from ._core import Diagnostic, InputError, ScenarioError
 from ._ensemble import run_ensemble
-from ._scenario import Scenario, scenario_dir
+from ._scenario import Scenario, ScenarioNotFoundError, ScenarioWarning, scenario_dir
 from ._simulation import Simulation
 from .io import load, save
 from . import metrics
@@ -66,6 +66,8 @@ __all__ = [
     "InputError",
     "Scenario",
     "ScenarioError",
+    "ScenarioNotFoundError",
+    "ScenarioWarning",
     "Simulation",
     "__version__",
     "calibrate",
