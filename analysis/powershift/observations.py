@@ -416,9 +416,14 @@ def _where(file: str, m: dict[str, Any], key: Optional[str] = None) -> tuple[int
 
 
 def _scenario_names(path: Path) -> tuple[list[str], list[str], _dt.date]:
-    from ._scenario import Scenario
+    import warnings
 
-    sc = Scenario.from_yaml(path)
+    from ._scenario import Scenario, ScenarioWarning
+
+    # Only the names are read here: the scenario's warnings come when it is loaded to run.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        sc = Scenario.from_yaml(path)
     return list(sc.regions), list(sc.actors), _dt.date.fromisoformat(sc.start_date)
 
 

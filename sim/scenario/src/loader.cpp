@@ -955,11 +955,11 @@ class ScenarioParser {
       const double last_day = (spec_.run.steps - 1) * spec_.run.dt;
       num(rd_, sec, e, p, "day", ev.day, Need::Table,
           horizon_overridden_ ? std::numeric_limits<double>::quiet_NaN() : last_day);
-      if (horizon_overridden_ && ev.day > last_day && e["day"]) {
+      if (horizon_overridden_ && ev.day > last_day) {
         std::ostringstream msg;
         msg << "day " << ev.day << " is after the last step of this run (run.steps overridden to "
             << spec_.run.steps << "): the event does not happen";
-        rd_.warn(e["day"], p + ".day", msg.str());
+        rd_.warn(e, p + ".day", msg.str());
       }
       field(rd_, e, p, "name", false, [&](const Node& v, const std::string& fp) {
         if (!rd_.name(v, fp, ev.name)) return;
