@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -14,6 +14,9 @@ from ._progress import Progress, ProgressArg
 from ._scenario import PathLike, Scenario, as_scenario
 from ._schema import AUX_COORDS, EVENT_KINDS, EVENT_VARIABLES, FIELDS, VARIABLES
 from ._simulation import _check_count
+
+if TYPE_CHECKING:
+    from ._simulation import Simulation
 
 __all__ = ["run_ensemble"]
 
@@ -29,6 +32,7 @@ def run_ensemble(
     fields: Iterable[str] = FIELDS,
     interval: int | None = None,
     progress: ProgressArg = None,
+    collect: Callable[[Simulation], Mapping[str, Any]] | None = None,
 ) -> xr.Dataset:
     """Run replicates of a scenario in parallel (TBB) and return them as an xarray Dataset.
 
@@ -46,6 +50,13 @@ def run_ensemble(
     ``progress``: a bar counting replicates as they complete (``None``, the default: on a
     terminal or in a notebook only; ``True``: always; ``False``: never; or a callable
     ``progress(done, total)``).
+
+    ``collect``: user metrics per recorded step, as Mesa's ``DataCollector``: a function of a
+    :class:`~powershift.Simulation` returning a dict of name -> number, or an array of one value
+    per actor or per region. Each replicate is then also stepped here, as a ``Simulation`` on
+    its own random key (the same trajectory, bit for bit: the tests check it), and ``fn`` called
+    at every recorded step; the values become variables ``name`` with dimensions
+    (replicate, time[, actor | region]). With ``counterfactual`` they are of the drawdown arm.
 
     The GIL is released while the engine runs: other Python threads go on. Ctrl-C stops every
     replicate at its next step and raises KeyboardInterrupt.
@@ -75,7 +86,55 @@ def run_ensemble(
     call = (f"powershift.run_ensemble({sc.name!r}, replicates={replicates}, seed={result['seed']}, "
             f"counterfactual={bool(counterfactual)}, threads={result['threads']}, "
             f"steps={result['steps']}, fields={result['fields']}, interval={result['interval']})")
-    return _dataset(sc, result, command_line=call)
+    ds = _dataset(sc, result, command_line=call)
+    if collect is not None:
+        ds = _collect(ds, sc, collect, int(result["seed"]), int(result["steps"]), progress)
+    return ds
+
+
+def _collect(ds: xr.Dataset, sc: Scenario, fn: Callable[[Simulation], Mapping[str, Any]], seed: int,
+             steps: int, progress: ProgressArg) -> xr.Dataset:
+    """``fn`` of each replicate's Simulation at each recorded step, as variables of ``ds``."""
+    from ._simulation import Simulation
+
+    if not callable(fn):
+        raise TypeError(f"collect: a function of a Simulation, got {type(fn).__name__}")
+    recorded = [int(step) for step in ds["step"].values]  # the recorded steps, along time
+    R, A = len(sc.regions), len(sc.actors)
+    n = ds.sizes["replicate"]
+    values: dict[str, list[list[np.ndarray]]] = {}
+    with Progress(progress, n, f"collect {sc.name}", "replicate") as bar:
+        for r in range(n):
+            sim = Simulation(sc, seed=seed, replicate=r, steps=steps)
+            for k, step in enumerate(recorded):
+                sim.step(step - sim.step_count)
+                out = fn(sim)
+                if not isinstance(out, Mapping):
+                    raise TypeError(f"collect: the function returns a dict of name -> value, got {type(out).__name__}")
+                if k == 0 and r == 0:
+                    clash = [name for name in out if name in ds.variables]
+                    if clash:
+                        raise ValueError(f"collect: {clash} already name variables of the Dataset; choose other names")
+                    values = {str(name): [[] for _ in range(n)] for name in out}
+                if set(out) != set(values):
+                    raise ValueError(f"collect: the function returned {sorted(out)} at step {step} of replicate {r}, "
+                                     f"{sorted(values)} before: the same names every time")
+                for name, v in out.items():
+                    values[str(name)][r].append(np.asarray(v, dtype=np.float64))
+            bar.update(1)
+    for name, per_rep in values.items():
+        arr = np.asarray(per_rep, dtype=np.float64)  # replicate x time [x n]
+        if arr.ndim == 2:
+            dims: tuple[str, ...] = ("replicate", "time")
+        elif arr.ndim == 3 and arr.shape[2] == A:
+            dims = ("replicate", "time", "actor")
+        elif arr.ndim == 3 and arr.shape[2] == R:
+            dims = ("replicate", "time", "region")
+        else:
+            raise ValueError(f"collect: {name!r} is a number or an array of one value per actor ({A}) or "
+                             f"per region ({R}); got shape {arr.shape[2:]}")
+        ds[name] = xr.DataArray(arr, dims=dims, attrs={"long_name": f"{name} (collected by {getattr(fn, '__name__', 'collect')})"})
+    return ds
 
 
 def _dataset(sc: Scenario, result: dict[str, Any], *, command_line: str) -> xr.Dataset:

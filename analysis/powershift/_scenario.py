@@ -260,7 +260,7 @@ class ScenarioWarning(UserWarning):
     :func:`warnings.warn` when the scenario is loaded; the CLI prints the same ones."""
 
 
-class ScenarioNotFoundError(FileNotFoundError, _core.ScenarioError):  # type: ignore[misc]
+class ScenarioNotFoundError(FileNotFoundError, _core.ScenarioError):
     """A scenario file (or a file it extends) that does not exist: a :class:`FileNotFoundError`
     (``errno``, ``filename``) and a :class:`powershift.ScenarioError` (``diagnostics``,
     ``file``, ``message``) at once."""
