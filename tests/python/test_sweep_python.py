@@ -127,12 +127,15 @@ def test_progress_bar_on_a_terminal_follows_a_local_run(ps, tmp_path, monkeypatc
 
 class LastFirstExecutor(Executor):
     """Runs its tasks one at a time on a thread, the most recently submitted first, once the
-    first task has waited a moment: completion order is the reverse of submission order."""
+    first task has waited a moment: completion order is the reverse of submission order. After
+    each task it waits for ``proceed`` (set by the test's progress callback), so that the
+    callback sees exactly the members of the tasks finished so far."""
 
     def __init__(self) -> None:
         self.queue: deque = deque()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.proceed = threading.Event()
 
     def submit(self, fn, /, *args, **kwargs):
         future: Future = Future()
@@ -151,6 +154,8 @@ class LastFirstExecutor(Executor):
                     return
                 future, fn, args, kwargs = self.queue.pop()
             future.set_result(fn(*args, **kwargs))
+            self.proceed.wait(timeout=120)
+            self.proceed.clear()
 
     def shutdown(self, wait=True, **kwargs):
         if self.thread is not None and wait:
@@ -161,8 +166,12 @@ def test_executor_progress_is_in_completion_order(ps, tmp_path):
     d = tmp_path / "lifo"
     seen: list[tuple[int, int, int]] = []
     ex = LastFirstExecutor()
-    ps.sweep.run(small_grid(ps), executor=ex, dir=d, members_per_task=2,
-                 progress=lambda done, total: seen.append((done, total, done_markers(d))))
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total, done_markers(d)))
+        ex.proceed.set()
+
+    ps.sweep.run(small_grid(ps), executor=ex, dir=d, members_per_task=2, progress=progress)
     ex.shutdown()
     # Three tasks of two members, finishing last-first: each report comes when its task is done
     # (reports in submission order would wait for the first task, finished last: 6 on disk at 2).
