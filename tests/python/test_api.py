@@ -30,7 +30,7 @@ def test_mypy_strict_passes_and_sees_functions_not_any(tmp_path):
                        "reveal_type(ps.calibrate)\n")
     env = dict(os.environ, MYPYPATH=str(SOURCE_DIR / "analysis"))
     result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(SOURCE_DIR / "pyproject.toml"),
-                             "--cache-dir", str(tmp_path / ".cache"), "-p", "powershift", str(snippet)],
+                             "--cache-dir", str(tmp_path / ".cache"), str(SOURCE_DIR / "analysis" / "powershift"), str(snippet)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     lines = result.stdout.splitlines()
     revealed = [line for line in lines if "Revealed type" in line]
