@@ -47,10 +47,10 @@ if [ "$want_python" = 1 ]; then
   python_packages=(
     numpy scipy h5py xarray h5netcdf pandas matplotlib pytest jsonschema pyyaml
     "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel SALib "dask[distributed]" mypy
-    properscoring scikit-learn
+    properscoring scikit-learn tqdm
   )
   # mpi4py compiles against Open MPI (libopenmpi-dev, above): only with the cluster packages.
-  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed, mypy, properscoring, sklearn"
+  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed, mypy, properscoring, sklearn, tqdm"
   if [ "$want_cluster" = 1 ]; then
     python_packages+=(mpi4py)
     python_imports+=", mpi4py"

@@ -30,14 +30,34 @@ except ImportError as _error:  # pragma: no cover - depends on how powershift wa
         "and analysis/ on PYTHONPATH (see docs/python.md, 'Installing')."
     ) from _error
 
+import sys as _sys
+import types as _types
+from pathlib import Path as _Path
+from typing import TYPE_CHECKING, Any as _Any
+
 from ._core import Diagnostic, InputError, ScenarioError
 from ._ensemble import run_ensemble
-from ._scenario import Scenario, scenario_dir
+from ._scenario import Scenario, ScenarioNotFoundError, ScenarioWarning, scenario_dir
 from ._simulation import Simulation
 from .io import load, save
 from . import metrics
 from . import observations
 from .scoring import score
+
+# plot (matplotlib), sweep, sensitivity (SALib) and calibration (scikit-learn) are imported when
+# first used (module __getattr__ below); type checkers and IDEs see them through these imports.
+if TYPE_CHECKING:
+    from . import calibration, plot, sensitivity, sweep
+    from .calibration import calibrate
+    from .report import report as report
+else:
+    def report(*args: _Any, **kwargs: _Any) -> list[_Path]:
+        from .report import report as write_report
+
+        return write_report(*args, **kwargs)
+
+    report.__doc__ = """The standard figures and summary of an output (``python -m powershift report``):
+    ``ps.report(ds_or_path, outdir)``; see :func:`powershift.report.report`."""
 
 __version__: str = _core.version
 
@@ -46,31 +66,35 @@ __all__ = [
     "InputError",
     "Scenario",
     "ScenarioError",
+    "ScenarioNotFoundError",
+    "ScenarioWarning",
     "Simulation",
-    "load",
+    "__version__",
     "calibrate",
     "calibration",
+    "load",
     "metrics",
     "observations",
     "plot",
     "report",
     "run_ensemble",
     "save",
-    "score",
     "scenario_dir",
+    "score",
     "sensitivity",
     "sweep",
 ]
 
+_LAZY_MODULES = ("plot", "sweep", "sensitivity", "calibration")
 
-def __getattr__(name: str):
-    # matplotlib (plots), pandas-heavy sweeps and SALib are imported only when wanted.
+
+def __getattr__(name: str) -> _Any:
     if name == "calibrate":
         from .calibration import calibrate
 
         globals()["calibrate"] = calibrate
         return calibrate
-    if name in ("plot", "report", "sweep", "sensitivity", "calibration"):
+    if name in _LAZY_MODULES:
         import importlib
 
         module = importlib.import_module(f".{name}", __name__)
@@ -80,4 +104,18 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {"plot", "report", "sweep", "sensitivity", "calibration", "calibrate"})
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(_types.ModuleType):
+    """The package's module type: ``powershift.report`` stays the function when the submodule
+    of that name is imported (the import system then assigns the module to the package's
+    attribute; ``import powershift.report`` and ``python -m powershift report`` still work)."""
+
+    def __setattr__(self, name: str, value: _Any) -> None:
+        if name == "report" and isinstance(value, _types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

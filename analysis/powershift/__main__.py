@@ -139,7 +139,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def ps_input_errors() -> tuple[type, ...]:
+def ps_input_errors() -> tuple[type[BaseException], ...]:
     from ._core import InputError
 
     return (InputError,)

@@ -1,7 +1,7 @@
 # Hand-written stubs of the compiled module powershift._core (bindings/src/register_*.cpp).
 # Private: the package's Python API wraps it. tests/python/test_stubs.py checks it against the
 # built module (mypy.stubtest; pybind11 artefacts in tests/python/stubtest-allowlist.txt).
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -171,4 +171,5 @@ def run_ensemble(
     threads: int = 0,
     fields: list[str] = ...,
     interval: int = 0,
+    progress: Callable[[int], object] | None = None,
 ) -> dict[str, Any]: ...

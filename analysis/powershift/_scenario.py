@@ -12,6 +12,9 @@ from typing import Any, Union
 
 from . import _core
 
+__all__ = ["PathLike", "Scenario", "ScenarioNotFoundError", "ScenarioWarning", "as_scenario", "scenario_dir",
+           "to_yaml_value"]
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 DEFAULT_SCENARIO = "syria-2024-12.yaml"
@@ -101,13 +104,18 @@ class Scenario:
     def _wrap(cls, core: _core.Scenario) -> Scenario:
         obj = cls.__new__(cls)
         obj._core = core
+        _warn(obj)
         return obj
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
     def from_yaml(cls, path: PathLike, overrides: Mapping[str, Any] | None = None) -> Scenario:
         """Load a scenario file (``extends`` resolved relative to it)."""
-        return cls._wrap(_core.Scenario.from_file(os.fspath(path), _override_list(overrides)))
+        try:
+            core = _core.Scenario.from_file(os.fspath(path), _override_list(overrides))
+        except _core.ScenarioError as e:
+            raise _not_found(e) or e
+        return cls._wrap(core)
 
     @classmethod
     def from_string(cls, text: str, *, label: str = "<string>",
@@ -236,13 +244,57 @@ class Scenario:
         """The scenario as plain data (PyYAML's reading of :attr:`text`)."""
         import yaml
 
-        return yaml.safe_load(self.text)
+        data: dict[str, Any] = yaml.safe_load(self.text)
+        return data
 
     def __repr__(self) -> str:
         where = f" from {self.path}" if self.path else ""
         extra = f", {len(self.overrides)} overrides" if self.overrides else ""
         return (f"<powershift.Scenario {self.name!r}{where}: {len(self.regions)} regions, "
                 f"{len(self.actors)} actors, {self.steps} steps{extra}>")
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario that is valid but probably not what was meant: the loader's warnings and the
+    engine's (e.g. initial control far from what the forces support), issued with
+    :func:`warnings.warn` when the scenario is loaded; the CLI prints the same ones."""
+
+
+class ScenarioNotFoundError(FileNotFoundError, _core.ScenarioError):
+    """A scenario file (or a file it extends) that does not exist: a :class:`FileNotFoundError`
+    (``errno``, ``filename``) and a :class:`powershift.ScenarioError` (``diagnostics``,
+    ``file``, ``message``) at once."""
+
+    located: str = ""
+
+    def __str__(self) -> str:
+        return self.located or super().__str__()
+
+
+def _not_found(e: _core.ScenarioError) -> ScenarioNotFoundError | None:
+    """The error as a ScenarioNotFoundError when it is about a file that does not exist."""
+    import errno
+
+    file = getattr(e, "file", None)
+    if not file or os.path.exists(file) or not str(getattr(e, "message", "")).startswith("cannot open"):
+        return None
+    out = ScenarioNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), file)
+    for attr in ("diagnostics", "file", "line", "column", "path", "message"):
+        setattr(out, attr, getattr(e, attr, None))
+    out.located = str(e)
+    return out
+
+
+def _warn(sc: Scenario) -> None:
+    import warnings
+
+    for d in sc.warnings:
+        warnings.warn(str(d), ScenarioWarning, stacklevel=4)
+    for path, message in sc.engine_warnings:
+        warnings.warn(f"{sc.name}: {path}: warning: {message}", ScenarioWarning, stacklevel=4)
+
+
+ScenarioWarning.__module__ = ScenarioNotFoundError.__module__ = "powershift"
 
 
 def _override_list(changes: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 from . import _core
 from ._scenario import PathLike, Scenario, as_scenario
+
+__all__ = ["Simulation"]
 
 ORDERS = ("free", "withdraw", "hold")
 
@@ -149,7 +154,7 @@ class Simulation:
         m = self._core.metrics()
         return {k: (np.asarray(v) if isinstance(v, list) else v) for k, v in m.items()}
 
-    def control_frame(self):
+    def control_frame(self) -> pd.DataFrame:
         """Control as a pandas DataFrame (regions x actors), with a ``vacuum`` column."""
         import pandas as pd
 
@@ -158,7 +163,7 @@ class Simulation:
         df["vacuum"] = 1.0 - df.sum(axis=1)
         return df
 
-    def units(self):
+    def units(self) -> pd.DataFrame:
         """The units as a pandas DataFrame (a copy), names instead of indices."""
         import pandas as pd
 
@@ -177,7 +182,7 @@ class Simulation:
             "alive": np.array(self.unit_alive),
         })
 
-    def relations(self):
+    def relations(self) -> pd.DataFrame:
         """Rel[a, b] as a pandas DataFrame (a copy)."""
         import pandas as pd
 

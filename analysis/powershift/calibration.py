@@ -28,12 +28,13 @@ import warnings
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union, cast
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from ._progress import Progress, ProgressArg
 from .observations import (ObservationError, Observations, _LineLoader, _located, _suggest, _where,
                            load as load_observations)
 
@@ -66,13 +67,13 @@ class Parameter:
 
     def to_value(self, u: np.ndarray) -> np.ndarray:
         if self.log:
-            return np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
-        return self.low + u * (self.high - self.low)
+            return np.asarray(np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low))))
+        return np.asarray(self.low + u * (self.high - self.low))
 
     def to_unit(self, v: np.ndarray) -> np.ndarray:
         if self.log:
-            return (np.log(v) - np.log(self.low)) / (np.log(self.high) - np.log(self.low))
-        return (v - self.low) / (self.high - self.low)
+            return np.asarray((np.log(v) - np.log(self.low)) / (np.log(self.high) - np.log(self.low)))
+        return np.asarray((v - self.low) / (self.high - self.low))
 
 
 @dataclass
@@ -352,7 +353,7 @@ def _implausibility(wave: Wave, X: np.ndarray, tgt: pd.DataFrame, discrepancy: f
     z = tgt.z.to_numpy()
     md = (discrepancy * np.maximum(np.abs(z), tgt.sigma_obs.to_numpy())) ** 2
     denom = var + tgt.sigma_obs.to_numpy() ** 2 + md + wave.v_stoch
-    return np.abs(z - mu) / np.sqrt(denom)
+    return np.asarray(np.abs(z - mu) / np.sqrt(denom))
 
 
 def _nroy(waves: list[Wave], X: np.ndarray, tgt: pd.DataFrame, spec: Spec) -> np.ndarray:
@@ -414,11 +415,12 @@ def _wave_spec(spec: Spec, name: str, values: np.ndarray, path: Path, *, replica
 
 
 def _run_points(spec: Spec, values: np.ndarray, wave_dir: Path, name: str, tgt: pd.DataFrame,
-                executor: Optional[Executor], threads: Optional[int]) -> tuple[np.ndarray, np.ndarray]:
+                executor: Optional[Executor], threads: Optional[int],
+                progress: ProgressArg = None) -> tuple[np.ndarray, np.ndarray]:
     from . import sweep
 
     sweep_spec = _wave_spec(spec, name, values, wave_dir / "sweep.yaml", replicates=spec.replicates, seed=spec.seed)
-    sweep.run(sweep_spec, executor, dir=wave_dir, threads=threads)
+    sweep.run(sweep_spec, executor, dir=wave_dir, threads=threads, progress=progress)
     means = np.empty((len(values), len(tgt)))
     variances = np.empty_like(means)
     for m in range(len(values)):
@@ -536,16 +538,16 @@ def _plots(cal: Calibration, out: Path) -> list[str]:
     plt.close(fig)
     files.append(str(out / "implausibility.png"))
     # emulator leave-one-out (last wave)
-    last = [w for w in cal.wave_data if w.emulator is not None][-1]
-    mu, sd = last.emulator.loo()
+    emulator = [w.emulator for w in cal.wave_data if w.emulator is not None][-1]
+    mu, sd = emulator.loo()
     nt = len(tgt)
     cols = min(nt, 4)
     rows = math.ceil(nt / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.6 * rows), squeeze=False)
     for j in range(nt):
         ax = axes[j // cols][j % cols]
-        ax.errorbar(last.emulator.Y[:, j], mu[:, j], yerr=2 * sd[:, j], fmt="o", ms=3, lw=0.8)
-        lim = [np.nanmin(last.emulator.Y[:, j]), np.nanmax(last.emulator.Y[:, j])]
+        ax.errorbar(emulator.Y[:, j], mu[:, j], yerr=2 * sd[:, j], fmt="o", ms=3, lw=0.8)
+        lim = [np.nanmin(emulator.Y[:, j]), np.nanmax(emulator.Y[:, j])]
         ax.plot(lim, lim, "k-", lw=0.8)
         row = tgt.iloc[j]
         ax.set_title(f"{row.kind} {row.region or ''} {row.actor or ''} {row.date}", fontsize=7)
@@ -587,31 +589,14 @@ def _plots(cal: Calibration, out: Path) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def calibrate(spec: Union[PathLike, Spec], executor: Optional[Executor] = None, *, dir: Optional[PathLike] = None,
-              threads: Optional[int] = None, plots: bool = True,
-              progress: Optional[Callable[[str], None]] = None, **overrides: Any) -> Calibration:
-    """History-match the spec's parameters to its observations (docs/calibration.md).
-
-    ``executor``: any :class:`concurrent.futures.Executor`, passed to :func:`powershift.sweep.run`
-    for every wave (None: members run here on every core). ``dir``: where the waves' sweeps and
-    the results go (default ``./<calibration name>``). ``progress(message)`` is called after each
-    wave. Keyword ``overrides`` replace top-level keys of the spec (e.g. ``observations=...``).
-    Raises :class:`CalibrationError` for a bad spec or when no parameter value is left
-    non-implausible."""
+def _waves(spec: Spec, out: Path, tgt: pd.DataFrame, executor: Optional[Executor], threads: Optional[int],
+           rng: np.random.Generator, probe: np.ndarray, waves: list[Wave], rows: list[dict[str, Any]],
+           bar: Progress, bar_arg: ProgressArg, report: Optional[Callable[[str], Any]]) -> None:
+    """The waves of :func:`calibrate` (appended to ``waves`` and ``rows``), each counted on
+    ``bar`` once its emulator is fitted."""
     from scipy.stats import qmc
 
-    if not isinstance(spec, Spec):
-        spec = load_spec(spec, overrides)
-    out = Path(os.fspath(dir) if dir is not None else spec.name).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    tgt = targets(spec.observations)
-    if tgt.empty:
-        raise CalibrationError([f"{spec.observations.path}: error: no observation can be a calibration target"])
     d = len(spec.parameters)
-    rng = np.random.default_rng(spec.seed)
-    waves: list[Wave] = []
-    rows = []
-    probe = qmc.LatinHypercube(d=d, seed=spec.seed + 1).random(spec.candidates)  # fixed, to measure the NROY share
     for k in range(1, spec.waves + 1):
         if k == 1:
             X = qmc.LatinHypercube(d=d, seed=spec.seed).random(spec.runs_per_wave)
@@ -624,7 +609,8 @@ def calibrate(spec: Union[PathLike, Spec], executor: Optional[Executor] = None, 
                                         "over these ranges, or their uncertainties too small (docs/calibration.md)"])
             X = _farthest(cand, spec.runs_per_wave, rng)
         values = np.column_stack([p.to_value(X[:, i]) for i, p in enumerate(spec.parameters)])
-        means, variances = _run_points(spec, values, out / f"wave-{k}", f"{spec.name}-wave-{k}", tgt, executor, threads)
+        means, variances = _run_points(spec, values, out / f"wave-{k}", f"{spec.name}-wave-{k}", tgt, executor, threads,
+                                       progress=bar_arg)
         usable = ~np.isnan(means).any(axis=0)
         if not usable.all():
             lost = tgt[~usable]
@@ -645,9 +631,44 @@ def calibrate(spec: Union[PathLike, Spec], executor: Optional[Executor] = None, 
         rows.append({"wave": k, "runs": len(X), "emulator_runs": int(inside.sum()),
                      "runs_non_implausible": int((imp_runs <= spec.cutoff).sum()),
                      "nroy_share_of_prior": wave.nroy_fraction})
-        if progress:
-            progress(f"wave {k}/{spec.waves}: {len(X)} runs, {int((imp_runs <= spec.cutoff).sum())} non-implausible; "
-                     f"non-implausible share of the prior box {wave.nroy_fraction:.3g}")
+        message = (f"wave {k}/{spec.waves}: {len(X)} runs, {int((imp_runs <= spec.cutoff).sum())} non-implausible; "
+                   f"non-implausible share of the prior box {wave.nroy_fraction:.3g}")
+        if report is not None:
+            report(message)
+        bar.update(1)
+
+
+def calibrate(spec: Union[PathLike, Spec], executor: Optional[Executor] = None, *, dir: Optional[PathLike] = None,
+              threads: Optional[int] = None, plots: bool = True,
+              progress: Union[bool, None, Callable[[str], Any]] = None, **overrides: Any) -> Calibration:
+    """History-match the spec's parameters to its observations (docs/calibration.md).
+
+    ``executor``: any :class:`concurrent.futures.Executor`, passed to :func:`powershift.sweep.run`
+    for every wave (None: members run here on every core). ``dir``: where the waves' sweeps and
+    the results go (default ``./<calibration name>``). ``progress``: bars for the waves and for
+    each wave's runs as they finish (``None``, the default: on a terminal or in a notebook only;
+    ``True``: always; ``False``: never), or a callable ``progress(message)`` called with a summary
+    after each wave instead. Keyword ``overrides`` replace top-level keys of the spec (e.g. ``observations=...``).
+    Raises :class:`CalibrationError` for a bad spec or when no parameter value is left
+    non-implausible."""
+    from scipy.stats import qmc
+
+    if not isinstance(spec, Spec):
+        spec = load_spec(spec, overrides)
+    out = Path(os.fspath(dir) if dir is not None else spec.name).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    tgt = targets(spec.observations)
+    if tgt.empty:
+        raise CalibrationError([f"{spec.observations.path}: error: no observation can be a calibration target"])
+    d = len(spec.parameters)
+    rng = np.random.default_rng(spec.seed)
+    waves: list[Wave] = []
+    rows: list[dict[str, Any]] = []
+    probe = qmc.LatinHypercube(d=d, seed=spec.seed + 1).random(spec.candidates)  # fixed, to measure the NROY share
+    report: Optional[Callable[[str], Any]] = progress if callable(progress) and not isinstance(progress, bool) else None
+    bar_arg: ProgressArg = False if report is not None else cast("Optional[bool]", progress)
+    with Progress(bar_arg, spec.waves, f"calibration {spec.name}", "wave") as bar:
+        _waves(spec, out, tgt, executor, threads, rng, probe, waves, rows, bar, bar_arg, report)
     # The posterior: prior draws that no wave rules out.
     n_draw = max(spec.candidates, 20 * spec.samples)
     draws = qmc.LatinHypercube(d=d, seed=spec.seed + 100).random(n_draw)

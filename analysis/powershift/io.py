@@ -9,6 +9,8 @@ import xarray as xr
 
 from ._schema import AUX_COORDS
 
+__all__ = ["load", "save"]
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -35,7 +37,7 @@ def save(ds: xr.Dataset, path: PathLike, **kwargs: Any) -> None:
     for name, var in ds.data_vars.items():
         if var.ndim >= 2 and var.dims[0] == "replicate" and var.size > 0:
             chunks = (1,) + tuple(var.shape[1:])
-            encoding[name] = {"zlib": True, "complevel": 4, "shuffle": True, "chunksizes": chunks}
+            encoding[str(name)] = {"zlib": True, "complevel": 4, "shuffle": True, "chunksizes": chunks}
     encoding.update(kwargs.pop("encoding", {}))
     kwargs.setdefault("engine", "h5netcdf")
     ds.to_netcdf(os.fspath(path), encoding=encoding, **kwargs)

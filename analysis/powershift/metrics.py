@@ -11,7 +11,26 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ._checks import LabelError, SweepDatasetError, analysis, member
 from ._schema import EVENT_KINDS
+
+__all__ = [
+    "LabelError",
+    "QUANTILES",
+    "SweepDatasetError",
+    "attribution_table",
+    "band",
+    "control_share",
+    "controllers",
+    "counterfactual_matrix",
+    "counterfactual_table",
+    "effective_actors",
+    "events_table",
+    "final",
+    "member",
+    "summary_table",
+    "vacuum",
+]
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -20,6 +39,7 @@ def _onmap(ds: xr.Dataset) -> xr.DataArray:
     return ds["region_offmap"] == 0
 
 
+@analysis("metrics.control_share", members=True)
 def control_share(ds: xr.Dataset, weight: str = "population",
                   regions: Sequence[str] | None = None) -> xr.DataArray:
     """Share of the (on-map) population or value each actor controls, per replicate and time.
@@ -31,7 +51,7 @@ def control_share(ds: xr.Dataset, weight: str = "population",
         raise ValueError("weight is 'population' or 'value'")
     recorded = "control_share_pop" if weight == "population" else "control_share_value"
     if regions is None and recorded in ds:
-        return ds[recorded]
+        return ds[recorded]  # named control_share_pop / control_share_value, with its attrs
     if "control" not in ds:
         raise ValueError("this Dataset has no control field (recorded_fields); "
                          "pass regions=None to use the recorded shares")
@@ -42,14 +62,16 @@ def control_share(ds: xr.Dataset, weight: str = "population",
     total = float(w.sum())
     if total <= 0:
         raise ValueError("the chosen regions have no on-map weight")
-    share = (ds["control"].astype(np.float64) * (w / total)).sum("region")
-    share.attrs = {"units": "1", "long_name": f"{weight}-weighted control share"}
+    share = (ds["control"].astype(np.float64) * (w / total)).sum("region").rename(recorded)
+    over = f" of {', '.join(map(str, regions))}" if regions is not None else ""
+    share.attrs = {"units": "1", "long_name": f"{weight}-weighted control share{over}"}
     return share
 
 
+@analysis("metrics.vacuum", members=True)
 def vacuum(ds: xr.Dataset) -> xr.DataArray:
     """V[r] = 1 - sum_a C[r, a] per replicate, time and region (0 off the map)."""
-    v = (1.0 - ds["control"].astype(np.float64).sum("actor")).where(_onmap(ds), 0.0)
+    v = (1.0 - ds["control"].astype(np.float64).sum("actor")).where(_onmap(ds), 0.0).rename("vacuum")
     v.attrs = {"units": "1", "long_name": "vacuum 1 - sum_a C[r,a]"}
     return v
 
@@ -60,19 +82,24 @@ def effective_actors(shares: xr.DataArray, dim: str = "actor") -> xr.DataArray:
     held = shares.sum(dim)
     s = shares / held.where(held > 0)
     hhi = (s * s).sum(dim)
-    return (1.0 / hhi.where(hhi > 0)).fillna(0.0)
+    out = (1.0 / hhi.where(hhi > 0)).fillna(0.0).rename("effective_actors")
+    out.attrs = {"units": "1", "long_name": f"effective number of actors (1 / HHI over {dim})"}
+    return out
 
 
 def band(da: xr.DataArray, q: Sequence[float] = QUANTILES, dim: str = "replicate") -> xr.DataArray:
     """Quantiles over replicates (default 5%, median, 95%) along a new ``quantile`` dimension."""
-    return da.quantile(list(q), dim=dim)
+    out = da.quantile(list(q), dim=dim, keep_attrs=True)
+    return out.rename(da.name) if da.name is not None else out
 
 
+@analysis("metrics.final", members=True)
 def final(ds: xr.Dataset) -> xr.Dataset:
     """The last recorded step."""
     return ds.isel(time=-1)
 
 
+@analysis("metrics.controllers")
 def controllers(ds: xr.Dataset, time: int = -1) -> pd.DataFrame:
     """Per on-map region, at a recorded step (default the last): the actor with the largest
     mean control, its share, the vacuum and whether it holds at least half (``controls``)."""
@@ -89,12 +116,16 @@ def controllers(ds: xr.Dataset, time: int = -1) -> pd.DataFrame:
     return df
 
 
+@analysis("metrics.summary_table")
 def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     """The actor table of ``powershift run``: mean over replicates of the population- and
     value-weighted control at day 0 and at the end, forces at the start and end, casualties
     and strength withdrawn."""
     first, last = ds.isel(time=0), ds.isel(time=-1)
-    m = lambda v: v.mean("replicate").values  # noqa: E731
+
+    def m(v: xr.DataArray) -> np.ndarray:
+        return np.asarray(v.mean("replicate").values)
+
     return pd.DataFrame({
         "pop_control_start": m(first["control_share_pop"]),
         "pop_control_end": m(last["control_share_pop"]),
@@ -106,6 +137,7 @@ def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     }, index=pd.Index(ds["actor"].values, name="actor"))
 
 
+@analysis("metrics.attribution_table")
 def attribution_table(ds: xr.Dataset, min_lost: float = 0.005) -> pd.DataFrame:
     """Net vacuum attribution (the per-region table), mean over replicates.
 
@@ -126,12 +158,14 @@ def attribution_table(ds: xr.Dataset, min_lost: float = 0.005) -> pd.DataFrame:
     return table.sort_values("lost", ascending=False)
 
 
+@analysis("metrics.counterfactual_table")
 def counterfactual_table(ds: xr.Dataset, min_effect: float = 0.01,
                          q: Sequence[float] = (0.05, 0.95)) -> pd.DataFrame:
     """The paired counterfactual (the headline answer): per region and actor, the effect of the
     drawdown on final control, E[C_T | drawdown] - E[C_T | none] over replicates with the same
     random keys, with its sample sd and quantiles. Rows with |mean| >= ``min_effect``, largest
-    first. Needs a run with ``counterfactual=True`` (``--counterfactual``)."""
+    first, indexed by (region, actor); ``region`` and ``actor`` are also columns. Needs a run
+    with ``counterfactual=True`` (``--counterfactual``)."""
     if "counterfactual_effect" not in ds:
         raise ValueError("no counterfactual in this Dataset: run with counterfactual=True "
                          "(CLI: --counterfactual)")
@@ -154,10 +188,12 @@ def counterfactual_table(ds: xr.Dataset, min_effect: float = 0.01,
     cols = ["region", "actor", "mean", "sd"] + [f"q{round(qq * 100):02d}" for qq in q] + ["replicates"]
     df = pd.DataFrame(rows, columns=cols)
     if len(df):
-        df = df.reindex(df["mean"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+        df = df.reindex(df["mean"].abs().sort_values(ascending=False).index)
+    df.index = pd.MultiIndex.from_frame(df[["region", "actor"]])
     return df
 
 
+@analysis("metrics.counterfactual_matrix")
 def counterfactual_matrix(ds: xr.Dataset) -> pd.DataFrame:
     """Mean paired effect of the drawdown on final control, regions x actors."""
     if "counterfactual_effect" not in ds:
@@ -167,10 +203,11 @@ def counterfactual_matrix(ds: xr.Dataset) -> pd.DataFrame:
                         columns=ds["actor"].values)
 
 
+@analysis("metrics.events_table")
 def events_table(ds: xr.Dataset) -> pd.DataFrame:
     """The event table with names: replicate, step, time, kind, region, actor, other, value."""
-    regions = np.append(np.asarray(ds["region"].values, dtype=object), None)  # -1 -> None
-    actors = np.append(np.asarray(ds["actor"].values, dtype=object), None)
+    regions = np.array([*ds["region"].values.tolist(), None], dtype=object)  # -1 -> None
+    actors = np.array([*ds["actor"].values.tolist(), None], dtype=object)
     kinds = np.vectorize(lambda k: EVENT_KINDS.get(int(k), str(k)), otypes=[object])
     return pd.DataFrame({
         "replicate": ds["event_replicate"].values,

@@ -23,7 +23,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -237,7 +237,7 @@ def _native_rows(path: Path, aliases: dict[str, str], default_source: str,
     return out
 
 
-def _check_row(row: dict[str, Any], bad) -> None:
+def _check_row(row: dict[str, Any], bad: Callable[..., None]) -> None:
     """The rules of docs/observations.md for one row; ``bad(field, message)`` reports."""
     kind = row["kind"]
     if not row["source"]:
@@ -289,7 +289,7 @@ def _check_row(row: dict[str, Any], bad) -> None:
 
 def _periods(start: _dt.date, spec: dict[str, Any], dates: list[_dt.date]) -> list[tuple[_dt.date, _dt.date]]:
     if spec.get("periods"):
-        return spec["periods"]
+        return cast("list[tuple[_dt.date, _dt.date]]", spec["periods"])
     days = int(spec.get("period_days", 7))
     last = max(dates) if dates else start
     out = []
@@ -387,12 +387,12 @@ def _extract_rows(path: Path, fmt: str, spec: dict[str, Any], aliases: dict[str,
 # YAML wrapper
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no type information here
     """Safe loader that keeps each mapping's key lines (``__lines__``) for located errors."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = loader.construct_mapping(node, deep=True)
     lines = {}
     for key_node, _ in node.value:
         lines[str(key_node.value)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -411,14 +411,19 @@ _LineLoader.yaml_implicit_resolvers = {
 
 def _where(file: str, m: dict[str, Any], key: Optional[str] = None) -> tuple[int, int]:
     if key is not None and key in m.get("__lines__", {}):
-        return m["__lines__"][key]
-    return m.get("__line__", (1, 0))
+        return cast("tuple[int, int]", m["__lines__"][key])
+    return cast("tuple[int, int]", m.get("__line__", (1, 0)))
 
 
 def _scenario_names(path: Path) -> tuple[list[str], list[str], _dt.date]:
-    from ._scenario import Scenario
+    import warnings
 
-    sc = Scenario.from_yaml(path)
+    from ._scenario import Scenario, ScenarioWarning
+
+    # Only the names are read here: the scenario's warnings come when it is loaded to run.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        sc = Scenario.from_yaml(path)
     return list(sc.regions), list(sc.actors), _dt.date.fromisoformat(sc.start_date)
 
 
@@ -486,12 +491,12 @@ def _load_yaml(path: Path, problems: list[str]) -> Optional[Observations]:
             else:
                 aliases[str(k)] = v
     elif isinstance(al, str):
-        header, rows = _read_csv(base / al, problems)
+        header, alias_rows = _read_csv(base / al, problems)
         if header and ("name" not in header or "region" not in header):
             problems.append(_located(str(base / al), 1, 0, "", "an alias table has columns name, region"))
         elif header:
             i, j = header.index("name"), header.index("region")
-            for line, record in rows:
+            for line, record in alias_rows:
                 if len(record) != len(header):
                     problems.append(_located(str(base / al), line, 0, "", "wrong number of fields"))
                     continue

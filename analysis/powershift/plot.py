@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
@@ -20,6 +22,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from . import metrics
+from ._checks import analysis
+
+__all__ = [
+    "actor_colors",
+    "attribution",
+    "casualties",
+    "control_map",
+    "control_over_time",
+    "control_regions",
+    "counterfactual",
+    "fan",
+    "fan_grid",
+    "members",
+    "scenario_dict",
+]
 
 VACUUM_COLOR = "#d9d9d9"
 MIN_SHARE = 0.005  # actors below this everywhere in a plot are left out of it
@@ -27,22 +44,22 @@ MIN_SHARE = 0.005  # actors below this everywhere in a plot are left out of it
 
 def actor_colors(actors: Sequence[str]) -> dict[str, Any]:
     """One colour per actor, in scenario order (tab20, then tab20b)."""
-    cmap = list(plt.get_cmap("tab20").colors) + list(plt.get_cmap("tab20b").colors)
+    cmap = list(matplotlib.colormaps["tab20"].colors) + list(matplotlib.colormaps["tab20b"].colors)  # type: ignore[attr-defined]
     # Even indices first: the saturated halves of tab20's pairs, then the light ones.
     order = cmap[0:20:2] + cmap[1:20:2] + cmap[20:]
     return {a: order[i % len(order)] for i, a in enumerate(actors)}
 
 
-def _small_panel(ax, title: str) -> None:
+def _small_panel(ax: Axes, title: str) -> None:
     """One panel of a grid of small multiples: a title, small ticks, dates slanted."""
     ax.set_title(title, fontsize="medium")
     ax.tick_params(labelsize="x-small")
     for label in ax.get_xticklabels():
         label.set_rotation(30)
-        label.set_ha("right")
+        label.set_horizontalalignment("right")
 
 
-def _hide_unused(axes, used: int) -> None:
+def _hide_unused(axes: np.ndarray, used: int) -> None:
     for ax in list(axes.flat)[used:]:
         ax.set_visible(False)
 
@@ -51,7 +68,7 @@ def _colors(ds: xr.Dataset) -> dict[str, Any]:
     return actor_colors([str(a) for a in ds["actor"].values])
 
 
-def _ax(ax: Axes | None, figsize=(9, 4.5)) -> Axes:
+def _ax(ax: Axes | None, figsize: tuple[float, float] = (9, 4.5)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
@@ -63,7 +80,8 @@ def _reduce(da: xr.DataArray, replicate: int | None) -> xr.DataArray:
     return da.isel(replicate=replicate) if replicate is not None else da.mean("replicate")
 
 
-def _stack(ax: Axes, time, shares: xr.DataArray, vac: xr.DataArray | None, colors) -> None:
+def _stack(ax: Axes, time: np.ndarray, shares: xr.DataArray, vac: xr.DataArray | None,
+           colors: dict[str, Any]) -> None:
     actors = [str(a) for a in shares["actor"].values]
     keep = [a for a in actors if float(shares.sel(actor=a).max()) >= MIN_SHARE]
     ys = [shares.sel(actor=a).values for a in keep]
@@ -79,6 +97,7 @@ def _stack(ax: Axes, time, shares: xr.DataArray, vac: xr.DataArray | None, color
     ax.margins(x=0)
 
 
+@analysis("plot.control_over_time")
 def control_over_time(ds: xr.Dataset, region: str | None = None, *, ax: Axes | None = None,
                       replicate: int | None = None, legend: bool = True) -> Axes:
     """Stacked areas of control over time: of one region (``control``), or overall
@@ -106,6 +125,7 @@ def control_over_time(ds: xr.Dataset, region: str | None = None, *, ax: Axes | N
     return ax
 
 
+@analysis("plot.control_regions")
 def control_regions(ds: xr.Dataset, regions: Sequence[str] | None = None, *, ncols: int = 4,
                     replicate: int | None = None) -> Figure:
     """Small multiples of :func:`control_over_time`, one per (on-map) region, one legend."""
@@ -161,7 +181,7 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     if offmap and off.any():
         clon, clat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
         lon, lat = lon.copy(), lat.copy()
-        for i in np.flatnonzero(off):
+        for i in np.flatnonzero(off).tolist():
             dx, dy = lon[i] - clon, lat[i] - clat
             scale = 1.0
             if abs(dx) > 1e-9:
@@ -204,9 +224,9 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     for g in spec.get("garrisons") or []:
         actor = str(g.get("actor"))
         for r in g.get("regions") or []:
-            i = index.get(str(r))
-            if i is not None:
-                ax.scatter(lon[i], lat[i], s=170, marker="*", color=colors.get(actor, "black"),
+            k = index.get(str(r))
+            if k is not None:
+                ax.scatter(lon[k], lat[k], s=170, marker="*", color=colors.get(actor, "black"),
                            edgecolor="black", linewidth=0.8, zorder=4)
     if labels:
         placed: list[tuple[float, float]] = []
@@ -232,8 +252,8 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
               frameon=False)
     when = np.datetime_as_string(ds["time"].values[time], unit="D")
-    n = ds.sizes.get("replicate", 1)
-    ax.set_title(f"Controller by region on {when}" + (f" (mean of {n} replicates)" if n > 1 else ""))
+    reps = ds.sizes.get("replicate", 1)
+    ax.set_title(f"Controller by region on {when}" + (f" (mean of {reps} replicates)" if reps > 1 else ""))
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.set_xlim(lon0 - 0.1, lon1 + 0.1)
@@ -242,6 +262,7 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     return ax
 
 
+@analysis("plot.attribution")
 def attribution(ds: xr.Dataset, *, ax: Axes | None = None, min_lost: float = 0.005) -> Axes:
     """Net vacuum attribution: per region, the control the withdrawing actor lost (bar length)
     split into what each actor gained and what is still vacuum (mean over replicates)."""
@@ -272,6 +293,7 @@ def attribution(ds: xr.Dataset, *, ax: Axes | None = None, min_lost: float = 0.0
     return ax
 
 
+@analysis("plot.counterfactual")
 def counterfactual(ds: xr.Dataset, *, ax: Axes | None = None, top: int = 15,
                    min_effect: float = 0.01) -> Axes:
     """The paired counterfactual: the drawdown's effect on final control (with minus without,
@@ -301,6 +323,7 @@ def counterfactual(ds: xr.Dataset, *, ax: Axes | None = None, top: int = 15,
     return ax
 
 
+@analysis("plot.fan")
 def fan(ds: xr.Dataset, variable: str = "control_share_pop", actors: Sequence[str] | None = None,
         *, ax: Axes | None = None, q: Sequence[float] = (0.05, 0.5, 0.95),
         region: str | None = None) -> Axes:
@@ -339,6 +362,7 @@ def fan(ds: xr.Dataset, variable: str = "control_share_pop", actors: Sequence[st
     return ax
 
 
+@analysis("plot.fan_grid")
 def fan_grid(ds: xr.Dataset, variable: str = "control_share_pop",
              actors: Sequence[str] | None = None, *, ncols: int = 4,
              q: Sequence[float] = (0.05, 0.5, 0.95), sharey: bool = False) -> Figure:
@@ -367,6 +391,7 @@ def fan_grid(ds: xr.Dataset, variable: str = "control_share_pop",
     return fig
 
 
+@analysis("plot.casualties")
 def casualties(ds: xr.Dataset, *, ax: Axes | None = None, q: Sequence[float] = (0.05, 0.5, 0.95),
                min_losses: float = 1.0) -> Axes:
     """Cumulative combat losses per actor over time: median and 5–95% band over replicates."""
@@ -381,4 +406,56 @@ def casualties(ds: xr.Dataset, *, ax: Axes | None = None, q: Sequence[float] = (
                  f"{round(q[-1] * 100)}% of {ds.sizes.get('replicate', 1)} replicates",
                  fontsize="medium")
     ax.set_ylabel("strength lost")
+    return ax
+
+
+@analysis("plot.members", members=True)
+def members(ds: xr.Dataset, variable: str = "control_share_pop", actor: str | None = None,
+            region: str | None = None, *, hue: str | None = None, ax: Axes | None = None) -> Axes:
+    """A merged sweep's members side by side: one line per member, the mean over replicates of
+    ``variable`` over time (of ``actor`` and ``region`` where it has those dimensions),
+    coloured by the parameter ``hue`` (default the first; a colour bar for numbers, a legend
+    for labels)."""
+    if "member" not in ds.dims:
+        raise ValueError("plot.members: this Dataset has no member dimension (it is one run): "
+                         "use plot.fan or plot.control_over_time")
+    da = ds[variable]
+    for dim, label in (("actor", actor), ("region", region)):
+        if dim in da.dims:
+            if label is None:
+                raise ValueError(f"plot.members: {variable} has a {dim} dimension: choose one with "
+                                 f"{dim}=... (one of {', '.join(map(str, ds[dim].values))})")
+            da = da.sel({dim: label})
+    if "replicate" in da.dims:
+        da = da.mean("replicate")
+    params = [str(p) for p in ds["parameter"].values] if "parameter" in ds.coords else []
+    hue = hue or (params[0] if params else None)
+    if hue is not None and hue not in ds.coords:
+        from ._checks import LabelError, suggest
+
+        raise LabelError(f"plot.members: no parameter {hue!r}{suggest(hue, params)}")
+    ax = _ax(ax)
+    time = ds["time"].values
+    values = ds[hue].values if hue is not None else np.arange(ds.sizes["member"])
+    numeric = np.issubdtype(np.asarray(values).dtype, np.number)
+    if numeric:
+        norm = matplotlib.colors.Normalize(float(np.min(values)), float(np.max(values)))
+        cmap = matplotlib.colormaps["viridis"]
+        for i in range(ds.sizes["member"]):
+            ax.plot(time, da.isel(member=i).values, color=cmap(norm(float(values[i]))), lw=1.2, alpha=0.8)
+        sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+        ax.figure.colorbar(sm, ax=ax, label=hue or "member")
+    else:
+        levels = list(dict.fromkeys(str(v) for v in values))
+        colors = dict(zip(levels, matplotlib.colormaps["tab10"].colors))  # type: ignore[attr-defined]
+        for i in range(ds.sizes["member"]):
+            ax.plot(time, da.isel(member=i).values, color=colors[str(values[i])], lw=1.2, alpha=0.8)
+        ax.legend(handles=[Line2D([], [], color=colors[v], label=v) for v in levels], title=hue,
+                  fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    what = " ".join(str(x) for x in (actor, region) if x is not None)
+    n = ds.sizes.get("replicate", 1)
+    ax.set_title(f"{da.attrs.get('long_name', variable)}{' of ' + what if what else ''}: "
+                 f"{ds.sizes['member']} members, each the mean of {n} replicates", fontsize="medium")
+    ax.set_ylabel(variable)
+    ax.set_xlim(time[0], time[-1])
     return ax

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -110,10 +110,10 @@ class _Run:
         return cls(ds, start, _days(ds.time.values, start), float(ds.attrs.get("dt_days", 1.0)),
                    [str(r) for r in ds.region.values], [str(a) for a in ds.actor.values])
 
-    def day(self, date) -> float:
+    def day(self, date: Any) -> float:
         return float((np.datetime64(date, "D") - self.start) / np.timedelta64(1, "D"))
 
-    def time_index(self, date) -> Optional[int]:
+    def time_index(self, date: Any) -> Optional[int]:
         d = self.day(date)
         if d < 0 or d > self.times[-1] + self.dt / 2:
             return None
@@ -135,10 +135,11 @@ def _national_share(control: np.ndarray, ds: xr.Dataset) -> np.ndarray:
     onmap = ~np.asarray(ds.region_offmap.values, dtype=bool)
     w = np.where(onmap, pop, 0.0)
     w = w / w.sum() if w.sum() > 0 else w
-    return np.einsum("r,...ra->...a", w, control)
+    out: np.ndarray = np.einsum("r,...ra->...a", w, control)
+    return out
 
 
-def _extract(run: _Run, row, *, final_only_cf: bool = False) -> tuple[Optional[np.ndarray], str]:
+def _extract(run: _Run, row: Any, *, final_only_cf: bool = False) -> tuple[Optional[np.ndarray], str]:
     """The ensemble's values for one observation (per replicate), or None and why not."""
     ds = run.ds
     kind = row.kind
@@ -197,7 +198,7 @@ def _extract(run: _Run, row, *, final_only_cf: bool = False) -> tuple[Optional[n
     return np.bincount(reps, weights=weights, minlength=nrep).astype(float), ""
 
 
-def _persistence(run: _Run, row) -> tuple[Optional[np.ndarray], str]:
+def _persistence(run: _Run, row: Any) -> tuple[Optional[np.ndarray], str]:
     """The day-0 state of replicate 0, held (a one-member ensemble)."""
     if row.kind in ("fatalities", "events"):
         return np.zeros(1), ""
@@ -230,7 +231,7 @@ def _open(run: Union[xr.Dataset, PathLike]) -> xr.Dataset:
         return ds.load()
 
 
-def _score_values(kind: str, values: Optional[np.ndarray], y) -> dict[str, float]:
+def _score_values(kind: str, values: Optional[np.ndarray], y: Any) -> dict[str, float]:
     out = {name: math.nan for name in _KIND_SCORES[kind]}
     out["mean"] = math.nan
     if values is None or len(values) == 0:

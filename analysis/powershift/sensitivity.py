@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from .sweep import member_ranges as _ranges
+from ._checks import check_labels
 
 __all__ = ["metric", "metric_values", "morris", "sobol"]
 
@@ -32,6 +33,10 @@ def metric(variable: str, *, day: Optional[float] = None, reduce: str = "mean", 
     replicates and every other dimension but ``member``."""
 
     def compute(ds: xr.Dataset) -> xr.DataArray:
+        check_labels(ds, "variable", variable, "sensitivity.metric")
+        for dim, label in sel.items():
+            if dim in ("region", "actor"):
+                check_labels(ds, dim, label, "sensitivity.metric")
         da = ds[variable]
         if sel:
             da = da.sel(**sel)

@@ -117,7 +117,7 @@ py::array vector_array(std::vector<T>&& v) {
 
 py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long seed, int steps,
                       bool counterfactual, int threads, const std::vector<std::string>& fields,
-                      int interval) {
+                      int interval, const py::object& progress) {
   // Arguments first, with the GIL held.
   if (replicates < 1)
     throw InputError("replicates must be >= 1, got " + std::to_string(replicates));
@@ -157,6 +157,8 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
   std::vector<std::vector<LoggedEvent>> events(static_cast<std::size_t>(replicates));
   SummaryBuilder summary(*world, replicates);
   std::atomic<bool> stop{false};
+  std::atomic<int> completed{0};  // replicates handed to the sink, for `progress`
+  int reported = 0;
   bool complete = false;
   std::exception_ptr failure;
   std::optional<py::error_already_set> interrupt;
@@ -179,6 +181,7 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
         auto sink = [&](ReplicateResult&& r) {
           summary.add(r);
           events[static_cast<std::size_t>(r.replicate)] = std::move(r.trajectory.events);
+          completed.fetch_add(1, std::memory_order_relaxed);
         };
         // As the CLI: an arena of exactly `threads` slots, allowed even beyond the core count.
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
@@ -203,6 +206,18 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
         if (PyErr_CheckSignals() != 0) {
           interrupt.emplace();  // takes the pending exception (KeyboardInterrupt)
           stop = true;
+        } else if (!progress.is_none()) {
+          // Completed replicates, reported from this (the calling) thread as they finish.
+          const int now = completed.load(std::memory_order_relaxed);
+          if (now != reported) {
+            reported = now;
+            try {
+              progress(now);
+            } catch (py::error_already_set& e) {
+              interrupt.emplace(std::move(e));  // the callback's exception stops the ensemble
+              stop = true;
+            }
+          }
         }
       }
       lock.lock();
@@ -213,6 +228,7 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
   if (interrupt) throw std::move(*interrupt);
   if (failure) std::rethrow_exception(failure);
   if (!complete) throw std::runtime_error("the ensemble stopped before it finished");
+  if (!progress.is_none() && completed.load() != reported) progress(completed.load());
 
   py::dict out;
   py::dict variables;
@@ -275,8 +291,11 @@ void register_ensemble(py::module_& m) {
   m.def("run_ensemble", &run_ensemble, py::arg("scenario"), py::arg("replicates"),
         py::arg("seed") = -1, py::arg("steps") = 0, py::arg("counterfactual") = false,
         py::arg("threads") = 0, py::arg("fields") = field_names(), py::arg("interval") = 0,
+        py::arg("progress") = py::none(),
         "Run `replicates` replicates on TBB with the GIL released. seed < 0, steps 0, interval 0: "
-        "the scenario's; threads 0: every core. Returns a dict of NumPy arrays.");
+        "the scenario's; threads 0: every core. progress: None or a callable given the number "
+        "of completed replicates as they complete (from the calling thread). Returns a dict of "
+        "NumPy arrays.");
 }
 
 }  // namespace powershift::bindings

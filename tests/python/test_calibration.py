@@ -10,6 +10,7 @@ generated at a shifted truth must move the intervals to it."""
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import SKIP_REASON
+from fake_tty import FakeTTY
 
 if SKIP_REASON:  # a build without powershift._core (the asan preset): nothing here can run
     pytest.skip(SKIP_REASON, allow_module_level=True)
@@ -60,12 +62,27 @@ def test_recovers_the_truth(tmp_path):
     assert iv.loc["theta", "width_ratio"] < 0.5
 
 
-def test_a_shifted_truth_moves_the_intervals(tmp_path):
+def test_a_shifted_truth_moves_the_intervals(tmp_path, monkeypatch):
     truth = {"model.control.theta": 0.004, "model.control.zeta": 0.25}
     obs = tmp_path / "shifted.csv"
-    obs.write_text(synthetic_observations(SOURCE / "scenarios" / "examples" / "two-towns.yaml", truth, DATES,
-                                          ["patron", "militia"]))
+    # At this truth the militia's initial control is far from what its forces support: the
+    # engine warns, as the CLI does.
+    with pytest.warns(ps.ScenarioWarning, match="far from the day-0 target"):
+        obs.write_text(synthetic_observations(SOURCE / "scenarios" / "examples" / "two-towns.yaml", truth, DATES,
+                                              ["patron", "militia"]))
+    # On a terminal (faked): a bar of waves, counted as each wave's runs are all on disk.
+    import powershift._progress
+
+    monkeypatch.setattr(powershift._progress, "MININTERVAL", 0.0)
+    waves_done = lambda: sum(len(list((tmp_path / "cal" / f"wave-{k}" / "members").glob("*.done"))) == 12  # noqa: E731
+                             for k in (1, 2, 3))
+    tty = FakeTTY(waves_done)
+    monkeypatch.setattr(sys, "stderr", tty)
     cal = ps.calibrate(SPEC, dir=tmp_path / "cal", plots=False, runs_per_wave=12, observations=str(obs))
+    monkeypatch.undo()
+    shown = tty.counts(3, "calibration")
+    assert sorted({n for n, _ in shown}) == [0, 1, 2, 3] and all(n <= done for n, done in shown)
+    assert {n for n, _ in tty.counts(12, "sweep")} == set(range(13))  # each wave's runs, one by one
     iv = check_recovered(cal, {"theta": 0.004, "zeta": 0.25})
     assert iv.loc["theta", "low"] > 0.0025  # the interval at the default truth (0.002) is left behind
 

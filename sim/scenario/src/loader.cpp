@@ -338,7 +338,10 @@ std::string choice(Reader& rd, const lang::Section& sec, const Node& map, const 
 
 class ScenarioParser {
  public:
-  ScenarioParser(Reader& rd, ScenarioSpec& spec) : rd_(rd), spec_(spec) {}
+  // `horizon_overridden`: run.steps was set by an override (--set, Python overrides); event days
+  // past the shortened horizon are then accepted, as `--steps` and `steps=` accept them.
+  ScenarioParser(Reader& rd, ScenarioSpec& spec, bool horizon_overridden = false)
+      : rd_(rd), spec_(spec), horizon_overridden_(horizon_overridden) {}
 
   void parse(const Node& root) {
     if (!rd_.check_map(root, "", S("root"))) return;
@@ -953,8 +956,17 @@ class ScenarioParser {
       else
         throw std::logic_error("powershift: event type '" + t + "' has no EventType");
       if (!rd_.check_map(e, p, sec)) continue;
-      // The last step covers ((steps - 1) dt, steps dt]: a later day would never apply.
-      num(rd_, sec, e, p, "day", ev.day, Need::Table, (spec_.run.steps - 1) * spec_.run.dt);
+      // The last step covers ((steps - 1) dt, steps dt]: a later day would never apply. In a
+      // run shortened by an override it is a warning, as the run-time --steps/steps= accept it.
+      const double last_day = (spec_.run.steps - 1) * spec_.run.dt;
+      num(rd_, sec, e, p, "day", ev.day, Need::Table,
+          horizon_overridden_ ? std::numeric_limits<double>::quiet_NaN() : last_day);
+      if (horizon_overridden_ && ev.day > last_day) {
+        std::ostringstream msg;
+        msg << "day " << ev.day << " is after the last step of this run (run.steps overridden to "
+            << spec_.run.steps << "): the event does not happen";
+        rd_.warn(e, p + ".day", msg.str());
+      }
       field(rd_, e, p, "name", false, [&](const Node& v, const std::string& fp) {
         if (!rd_.name(v, fp, ev.name)) return;
         for (const auto& other : spec_.events) {
@@ -1214,6 +1226,7 @@ class ScenarioParser {
   bool over_limit_ = false;  // a list was over its limit: stop before errors cascade from it  //
                              // per actor, over its budget_change events
   std::vector<Node> region_nodes_, actor_nodes_, event_nodes_;
+  bool horizon_overridden_ = false;
 };
 
 }  // namespace
@@ -1244,7 +1257,10 @@ LoadResult finish(const detail::Composed& composed, const std::string& text,
   if (!root.IsDefined() || root.IsNull()) {
     rd.error(root, "", "the scenario is empty");
   } else {
-    ScenarioParser parser(rd, result.spec);
+    const bool horizon_overridden =
+        std::any_of(options.overrides.begin(), options.overrides.end(),
+                    [](const Override& o) { return o.path == "run.steps"; });
+    ScenarioParser parser(rd, result.spec, horizon_overridden);
     parser.parse(root);
   }
   if (!rd.errors.empty()) {
