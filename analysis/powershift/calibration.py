@@ -1131,6 +1131,17 @@ def leave_one_out(spec: Union[PathLike, Spec], executor: Optional[Executor] = No
             scores[case.name], spreads[case.name] = _predict(sub, case, values, out / tag / f"predict-{case.name}",
                                                              executor, threads)
         folds.append(Fold(held.name if held else None, [c.name for c in train], cal, error, scores, spreads, samples))
+        lines = []
+        for name, sc in scores.items():
+            sc.table.to_csv(out / tag / f"scores-{name}.csv", index=False)
+            spreads[name].to_csv(out / tag / f"spread-{name}.csv", index=False)
+            summ = sc.summary()
+            for (kind, score_name), r in summ.iterrows():
+                if score_name != "cover50":
+                    lines.append(f"  {name} {kind} {score_name} n={int(r.n)}: model {r.model:.4g}, persistence "
+                                 f"{r.persistence:.4g}, without {r.without:.4g}")
+        samples.to_csv(out / tag / "predict-samples.csv", index=False)
         if progress:
-            progress(f"[{tag}] scored {', '.join(scores)}")
+            progress(f"[{tag}] scored {', '.join(scores)}" + (f" (prior: {error})" if error else "") + "\n"
+                     + "\n".join(lines))
     return LeaveOneOut(spec, folds, str(out), predict_samples, spec.replicates)
