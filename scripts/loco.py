@@ -63,7 +63,7 @@ def main() -> int:
     ap.add_argument("--waves", type=int)
     ap.add_argument("--runs-per-wave", type=int)
     ap.add_argument("--replicates", type=int)
-    ap.add_argument("--only", nargs="*", help="hold out only these cases")
+    ap.add_argument("--only", nargs="*", help="hold out only these cases (none given: only the in-sample fold)")
     ap.add_argument("--no-in-sample", action="store_true", help="skip the fold calibrated on every case")
     ap.add_argument("--markdown", action="store_true", help="also print the tables of docs/validation.md")
     args = ap.parse_args()

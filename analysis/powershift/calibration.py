@@ -1092,8 +1092,8 @@ def leave_one_out(spec: Union[PathLike, Spec], executor: Optional[Executor] = No
     events) and score the pooled ensemble against the held-out observations, next to
     persistence and the same posterior without the events. With ``in_sample``, one more fold
     calibrates on every case and scores each (the in-sample figures). ``only`` limits the
-    held-out cases. Folds whose calibration leaves nothing non-implausible predict from the
-    prior instead (said in the fold's ``error``)."""
+    held-out cases (an empty list: none, only the in-sample fold). Folds whose calibration leaves
+    nothing non-implausible predict from the prior instead (said in the fold's ``error``)."""
     from scipy.stats import qmc
 
     if not isinstance(spec, Spec):
@@ -1107,7 +1107,7 @@ def leave_one_out(spec: Union[PathLike, Spec], executor: Optional[Executor] = No
     if unknown:
         raise CalibrationError([f"{spec.path}: error: no case {', '.join(unknown)} (cases: {', '.join(names)})"])
     plan: list[tuple[Optional[Case], list[Case]]] = [
-        (c, [x for x in spec.cases if x is not c]) for c in spec.cases if not only or c.name in only]
+        (c, [x for x in spec.cases if x is not c]) for c in spec.cases if only is None or c.name in only]
     if in_sample:
         plan.append((None, list(spec.cases)))
     folds = []

@@ -32,7 +32,7 @@ def ps():
 def test_dask_local_cluster_calibration_equals_the_serial_one(ps, tmp_path):
     distributed = pytest.importorskip("distributed")
     serial = ps.calibrate(SPEC, dir=tmp_path / "serial", plots=False, threads=2, **SMALL)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         seen = []
         dask = ps.calibrate(SPEC, executor=client.get_executor(), dir=tmp_path / "dask", plots=False,
