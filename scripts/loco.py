@@ -68,6 +68,7 @@ def main() -> int:
     ap.add_argument("--markdown", action="store_true", help="also print the tables of docs/validation.md")
     args = ap.parse_args()
 
+    from powershift import InputError
     from powershift.calibration import CalibrationError, leave_one_out
     from powershift.observations import ObservationError
 
@@ -82,7 +83,7 @@ def main() -> int:
         result = leave_one_out(args.spec, executor, dir=args.dir, threads=args.threads,
                                predict_samples=args.predict_samples, in_sample=not args.no_in_sample,
                                only=args.only, progress=lambda m: print(m, flush=True), **overrides)
-    except (CalibrationError, ObservationError) as e:
+    except (CalibrationError, ObservationError, InputError) as e:
         print(str(e), file=sys.stderr)
         return 2
     except RuntimeError as e:

@@ -997,8 +997,10 @@ class LeaveOneOut:
         if t.empty:
             return t
         held = t[t.fit == "held out"].set_index(["case", "kind", "score"])
-        out = held.rename(columns={"model": "held_out"})[["n", "posterior", "held_out", "persistence", "without"]]
         ins = t[t.fit == "in sample"].set_index(["case", "kind", "score"])
+        if held.empty:  # the in-sample fold alone
+            held = ins.assign(model=np.nan)
+        out = held.rename(columns={"model": "held_out"})[["n", "posterior", "held_out", "persistence", "without"]]
         out.insert(3, "in_sample", ins["model"].reindex(out.index) if not ins.empty else np.nan)
         neg = out.index.get_level_values("score").isin(["crps", "brier", "log"])
         with np.errstate(divide="ignore", invalid="ignore"):
