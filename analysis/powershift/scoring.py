@@ -336,28 +336,67 @@ class Scores:
         return "\n".join(lines)
 
 
-def score(run: Union[xr.Dataset, PathLike], observations: Union[Observations, PathLike], *,
-          without: Union[xr.Dataset, PathLike, None] = None) -> Scores:
+RunLike = Union[xr.Dataset, PathLike]
+
+
+def _pooled(runs: list[_Run], row, **kw) -> tuple[Optional[np.ndarray], str]:
+    """The values of several runs (members of a posterior sweep) for one observation, pooled
+    into one ensemble."""
+    parts = []
+    for r in runs:
+        values, why = _extract(r, row, **kw)
+        if values is None:
+            return None, why
+        parts.append(np.asarray(values))
+    return np.concatenate(parts), ""
+
+
+def score(run: Union[RunLike, list[RunLike]], observations: Union[Observations, PathLike], *,
+          without: Union[RunLike, list[RunLike], None] = None) -> Scores:
     """Score a run (a file of ``powershift run`` or a Dataset of :func:`powershift.run_ensemble`)
     against observations, next to the persistence baseline and the ensemble without the event
     under study (``without``: a run of the scenario without it; default: the run's own
-    ``counterfactual_control`` if it was run with ``--counterfactual``)."""
-    ds = _open(run)
+    ``counterfactual_control`` if it was run with ``--counterfactual``).
+
+    ``run`` (and ``without``) may be a list of runs of one scenario, e.g. the members of a
+    posterior sweep (one parameter sample each): their replicates are pooled into one ensemble,
+    which is what carries the parameter uncertainty into the scores. Persistence is the first
+    run's day 0."""
+    if isinstance(run, (list, tuple)):
+        if not run:
+            raise ValueError("no runs to score")
+        runs = [_Run.of(_open(x)) for x in run]
+        if any(x.regions != runs[0].regions or x.actors != runs[0].actors for x in runs):
+            raise ValueError("the runs to pool have other regions or actors")
+        wruns = [_Run.of(_open(x)) for x in without] if isinstance(without, (list, tuple)) else None
+        if wruns is not None and any(x.regions != runs[0].regions or x.actors != runs[0].actors for x in wruns):
+            raise ValueError("the 'without' runs have other regions or actors than the run")
+        return _score_runs(runs, observations, wruns, without if wruns is None else None,
+                           run_name=f"{len(runs)} pooled runs",
+                           without_name=f"{len(wruns)} pooled runs" if wruns else "")
+    return _score_runs([_Run.of(_open(run))], observations, None, without,
+                       run_name=str(run) if not isinstance(run, xr.Dataset) else "")
+
+
+def _score_runs(runs: list[_Run], observations: Union[Observations, PathLike], wruns: Optional[list[_Run]],
+                without: Union[RunLike, None], *, run_name: str, without_name: str = "") -> Scores:
+    r = runs[0]
+    ds = r.ds
     obs = observations if isinstance(observations, Observations) else load_observations(observations)
-    r = _Run.of(ds)
     obs.check(r.regions, r.actors)
     notes: list[str] = []
-    wr: Optional[_Run] = None
     cf_final = False
-    without_name = ""
-    if without is not None:
+    if wruns is not None:
+        pass
+    elif without is not None:
         wds = _open(without)
         wr = _Run.of(wds)
         if wr.regions != r.regions or wr.actors != r.actors:
             raise ValueError("the 'without' run has other regions or actors than the run")
+        wruns = [wr]
         without_name = str(without) if not isinstance(without, xr.Dataset) else "a Dataset"
-    elif "counterfactual_control" in ds:
-        wr, cf_final = r, True
+    elif "counterfactual_control" in ds and len(runs) == 1:
+        wruns, cf_final = runs, True
         without_name = "the run's counterfactual arm (final control only)"
     else:
         notes.append("no 'without' baseline: give --without RUN.h5, or run with --counterfactual")
@@ -367,11 +406,11 @@ def score(run: Union[xr.Dataset, PathLike], observations: Union[Observations, Pa
         y = row.actor if row.kind == "controller" else row.value
         out = {c: getattr(row, c) for c in ("kind", "date", "end_date", "region", "actor", "value",
                                              "sigma", "source", "file", "line")}
-        values, why = _extract(r, row)
+        values, why = _pooled(runs, row)
         out["unscored"] = why
         out["n"] = 0 if values is None else len(values)
         forecasts = {"model": values, "persistence": _persistence(r, row)[0] if values is not None else None,
-                     "without": _extract(wr, row, final_only_cf=cf_final)[0] if wr is not None else None}
+                     "without": _pooled(wruns, row, final_only_cf=cf_final)[0] if wruns is not None else None}
         for f, v in forecasts.items():
             for name, s in _score_values(row.kind, v, y).items():
                 out[f"{name}_{f}"] = s
@@ -381,5 +420,5 @@ def score(run: Union[xr.Dataset, PathLike], observations: Union[Observations, Pa
         for f in FORECASTS:
             if f"{name}_{f}" not in table:
                 table[f"{name}_{f}"] = np.nan
-    run_name = str(run) if not isinstance(run, xr.Dataset) else ds.attrs.get("scenario_name", "a Dataset")
+    run_name = run_name or ds.attrs.get("scenario_name", "a Dataset")
     return Scores(table=table, run=run_name, observations=obs.path, without=without_name, notes=notes)

@@ -60,6 +60,11 @@ def test_recovers_the_truth(tmp_path):
     design = ps.sweep.expand(tmp_path / "cal" / "posterior.yaml")
     assert len(design) == len(cal.samples)
     assert iv.loc["theta", "width_ratio"] < 0.5
+    # the spread over the posterior, split into parametric and stochastic parts (spread_samples: 8)
+    assert cal.spread_runs == 8 and len(cal.spread) == len(cal.targets)
+    share = cal.spread.parametric_share.dropna()
+    assert len(share) > 0 and ((share >= 0) & (share <= 1)).all()
+    assert "parametric_share" in cal.to_text() and (tmp_path / "cal" / "spread.csv").is_file()
 
 
 def test_a_shifted_truth_moves_the_intervals(tmp_path, monkeypatch):

@@ -179,3 +179,25 @@ def test_score_cli_on_a_real_run(tmp_path):
                            env={**os.environ, "POWERSHIFT_PYTHON": sys.executable})
     assert proc2.returncode == 0, proc2.stderr
     assert proc2.stdout == proc.stdout
+
+
+def test_a_list_of_runs_is_scored_as_one_pooled_ensemble(tmp_path):
+    """Members of a posterior sweep (one parameter sample each) pooled: 3 + 3 replicates score as
+    one ensemble of 6 (closed-form CRPS and Brier), events counted per run."""
+    a = tiny_run(CONTROL_A)
+    b = tiny_run([[0.9, 0.05], [0.9, 0.05], [0.1, 0.8]])
+    f = obs_file(tmp_path, ["control,2024-01-11,,A,x,0.5", "controller,2024-01-11,,A,x,",
+                            "fatalities,2024-01-01,2024-01-10,B,,20"])
+    s = ps.score([a, b], f, without=[a])
+    t = s.table
+    pooled = [0.2, 0.6, 0.7, 0.9, 0.9, 0.1]
+    assert t.crps_model[0] == pytest.approx(crps_closed_form(pooled, 0.5))
+    assert t.crps_without[0] == pytest.approx(crps_closed_form([0.2, 0.6, 0.7], 0.5))
+    p_x = 4 / 6  # x holds >= 0.5 in 4 of the 6 members, y in the other 2
+    p_y = 2 / 6
+    assert t.brier_model[1] == pytest.approx((p_x - 1) ** 2 + p_y ** 2)
+    per_run = [15.0, 0.0, 36.0]  # region B losses in days 0..10 of each replicate, twice
+    assert t.crps_model[2] == pytest.approx(crps_closed_form(per_run + per_run, 20.0))
+    assert t.n[0] == 6
+    with pytest.raises(ValueError, match="no runs"):
+        ps.score([], f)
