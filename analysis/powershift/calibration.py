@@ -82,7 +82,7 @@ class Parameter:
     def kind(self) -> str:
         return self.prior or ("loguniform" if self.log else "uniform")
 
-    def _truncated(self):
+    def _truncated(self) -> Any:
         from scipy import stats
 
         mu, sd = self.args

@@ -339,7 +339,7 @@ class Scores:
 RunLike = Union[xr.Dataset, PathLike]
 
 
-def _pooled(runs: list[_Run], row, **kw) -> tuple[Optional[np.ndarray], str]:
+def _pooled(runs: list[_Run], row: Any, **kw: Any) -> tuple[Optional[np.ndarray], str]:
     """The values of several runs (members of a posterior sweep) for one observation, pooled
     into one ensemble."""
     parts = []
@@ -371,9 +371,12 @@ def score(run: Union[RunLike, list[RunLike]], observations: Union[Observations, 
         wruns = [_Run.of(_open(x)) for x in without] if isinstance(without, (list, tuple)) else None
         if wruns is not None and any(x.regions != runs[0].regions or x.actors != runs[0].actors for x in wruns):
             raise ValueError("the 'without' runs have other regions or actors than the run")
-        return _score_runs(runs, observations, wruns, without if wruns is None else None,
+        single = None if isinstance(without, (list, tuple)) else without
+        return _score_runs(runs, observations, wruns, single,
                            run_name=f"{len(runs)} pooled runs",
                            without_name=f"{len(wruns)} pooled runs" if wruns else "")
+    if isinstance(without, (list, tuple)):
+        raise ValueError("'without' is a list of runs: pass 'run' as a list too")
     return _score_runs([_Run.of(_open(run))], observations, None, without,
                        run_name=str(run) if not isinstance(run, xr.Dataset) else "")
 
