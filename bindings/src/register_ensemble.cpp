@@ -116,9 +116,8 @@ py::array vector_array(std::vector<T>&& v) {
 }
 
 py::dict run_ensemble(const ScenarioPtr& scenario, int replicates,
-                      std::optional<std::uint64_t> seed, int steps,
-                      bool counterfactual, int threads, const std::vector<std::string>& fields,
-                      int interval) {
+                      std::optional<std::uint64_t> seed, int steps, bool counterfactual,
+                      int threads, const std::vector<std::string>& fields, int interval) {
   // Arguments first, with the GIL held.
   if (replicates < 1)
     throw InputError("replicates must be >= 1, got " + std::to_string(replicates));
@@ -276,7 +275,8 @@ void register_ensemble(py::module_& m) {
   m.def("run_ensemble", &run_ensemble, py::arg("scenario"), py::arg("replicates"),
         py::arg("seed") = py::none(), py::arg("steps") = 0, py::arg("counterfactual") = false,
         py::arg("threads") = 0, py::arg("fields") = field_names(), py::arg("interval") = 0,
-        "Run `replicates` replicates on TBB with the GIL released. seed None (or 0..2^64-1), steps 0, "
+        "Run `replicates` replicates on TBB with the GIL released. seed None (or 0..2^64-1), steps "
+        "0, "
         "interval 0: "
         "the scenario's; threads 0: every core. Returns a dict of NumPy arrays.");
 }
