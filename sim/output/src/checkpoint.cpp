@@ -474,6 +474,12 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       throw InputError("it belongs to another scenario (scenario hash " + d.scenario_hash +
                        ", this scenario's is " + schema::scenario_hash(world.spec()) + ")");
     }
+    // Written with other settings: the caller refuses it naming the setting; the replicates are
+    // not read (their recorded steps would be checked against this run's).
+    if (d.steps != spec.run.steps || d.replicates != spec.run.replicates ||
+        (d.interval != 0 && d.interval != spec.outputs.interval)) {
+      return d;
+    }
     auto finished = open_group(root, "finished");
     auto running = open_group(root, "running");
     auto each = [](hid_t g, auto&& fn) {
