@@ -165,7 +165,7 @@ class Simulation(metaclass=_pybind11_type):
 def run_ensemble(
     scenario: Scenario,
     replicates: int,
-    seed: int = -1,
+    seed: int | None = None,
     steps: int = 0,
     counterfactual: bool = False,
     threads: int = 0,

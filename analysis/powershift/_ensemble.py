@@ -13,7 +13,7 @@ from . import _core
 from ._progress import Progress, ProgressArg
 from ._scenario import PathLike, Scenario, as_scenario
 from ._schema import AUX_COORDS, EVENT_KINDS, EVENT_VARIABLES, FIELDS, VARIABLES
-from ._simulation import _check_count
+from ._simulation import SEED_MAX, _check_count
 
 if TYPE_CHECKING:
     from ._simulation import Simulation
@@ -66,7 +66,7 @@ def run_ensemble(
         replicates = sc.replicates
     _check_count("replicates", replicates, minimum=1)
     if seed is not None:
-        _check_count("seed", seed, minimum=0)
+        _check_count("seed", seed, minimum=0, maximum=SEED_MAX)
     if steps is not None:
         _check_count("steps", steps, minimum=1)
     if interval is not None:
@@ -81,7 +81,7 @@ def run_ensemble(
         raise ValueError(f"unknown field(s) {unknown}: fields are {', '.join(FIELDS)}")
     with Progress(progress, int(replicates), f"ensemble {sc.name}", "replicate") as bar:
         result = _core.run_ensemble(
-            sc._core, int(replicates), int(seed) if seed is not None else -1, int(steps or 0),
+            sc._core, int(replicates), int(seed) if seed is not None else None, int(steps or 0),
             bool(counterfactual), int(threads or 0), fields, int(interval or 0), bar.set)
     call = (f"powershift.run_ensemble({sc.name!r}, replicates={replicates}, seed={result['seed']}, "
             f"counterfactual={bool(counterfactual)}, threads={result['threads']}, "

@@ -15,6 +15,7 @@ from ._scenario import PathLike, Scenario, as_scenario
 
 __all__ = ["Simulation"]
 
+SEED_MAX = 2**64 - 1  # seeds are unsigned 64-bit integers, as the CLI's --seed and run.seed
 ORDERS = ("free", "withdraw", "hold")
 
 
@@ -41,7 +42,7 @@ class Simulation:
         self.scenario = as_scenario(scenario)
         if seed is None:
             seed = self.scenario.seed
-        _check_count("seed", seed, minimum=0)
+        _check_count("seed", seed, minimum=0, maximum=SEED_MAX)
         _check_count("replicate", replicate, minimum=0)
         if steps is not None:
             _check_count("steps", steps, minimum=1)
@@ -196,8 +197,11 @@ class Simulation:
                 f"{self.unit_count} units>")
 
 
-def _check_count(name: str, value: Any, *, minimum: int) -> None:
+def _check_count(name: str, value: Any, *, minimum: int, maximum: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if maximum is not None and not minimum <= int(value) <= maximum:
+        bound = "2^64-1" if maximum == SEED_MAX else str(maximum)
+        raise ValueError(f"{name} must be between {minimum} and {bound}, got {value}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")

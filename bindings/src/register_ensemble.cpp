@@ -115,9 +115,10 @@ py::array vector_array(std::vector<T>&& v) {
   return buf.release_to_numpy();
 }
 
-py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long seed, int steps,
-                      bool counterfactual, int threads, const std::vector<std::string>& fields,
-                      int interval, const py::object& progress) {
+py::dict run_ensemble(const ScenarioPtr& scenario, int replicates,
+                      std::optional<std::uint64_t> seed, int steps, bool counterfactual,
+                      int threads, const std::vector<std::string>& fields, int interval,
+                      const py::object& progress) {
   // Arguments first, with the GIL held.
   if (replicates < 1)
     throw InputError("replicates must be >= 1, got " + std::to_string(replicates));
@@ -148,7 +149,7 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
     world = std::make_shared<const World>(std::move(run_spec));
   }
   const auto& spec = world->spec();
-  const std::uint64_t key = seed >= 0 ? static_cast<std::uint64_t>(seed) : spec.run.seed;
+  const std::uint64_t key = spec.run.seed;
   const int nthreads =
       threads > 0 ? threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   const std::vector<int> recorded = recorded_steps(spec.run.steps, spec.outputs.interval);
@@ -289,13 +290,13 @@ py::dict run_ensemble(const ScenarioPtr& scenario, int replicates, long long see
 
 void register_ensemble(py::module_& m) {
   m.def("run_ensemble", &run_ensemble, py::arg("scenario"), py::arg("replicates"),
-        py::arg("seed") = -1, py::arg("steps") = 0, py::arg("counterfactual") = false,
+        py::arg("seed") = py::none(), py::arg("steps") = 0, py::arg("counterfactual") = false,
         py::arg("threads") = 0, py::arg("fields") = field_names(), py::arg("interval") = 0,
         py::arg("progress") = py::none(),
-        "Run `replicates` replicates on TBB with the GIL released. seed < 0, steps 0, interval 0: "
-        "the scenario's; threads 0: every core. progress: None or a callable given the number "
-        "of completed replicates as they complete (from the calling thread). Returns a dict of "
-        "NumPy arrays.");
+        "Run `replicates` replicates on TBB with the GIL released. seed None (or 0..2^64-1), steps "
+        "0, interval 0: the scenario's; threads 0: every core. progress: None or a callable given "
+        "the number of completed replicates as they complete (from the calling thread). Returns a "
+        "dict of NumPy arrays.");
 }
 
 }  // namespace powershift::bindings

@@ -35,12 +35,12 @@ std::shared_ptr<ScenarioHandle> ScenarioHandle::load(ScenarioSource source) {
   return handle;
 }
 
-ScenarioSpec with_run_settings(const ScenarioSpec& spec, int steps, int replicates, long long seed,
-                               int interval) {
+ScenarioSpec with_run_settings(const ScenarioSpec& spec, int steps, int replicates,
+                               std::optional<std::uint64_t> seed, int interval) {
   ScenarioSpec out = spec;
   if (steps > 0) out.run.steps = steps;
   if (replicates > 0) out.run.replicates = replicates;
-  if (seed >= 0) out.run.seed = static_cast<std::uint64_t>(seed);
+  if (seed) out.run.seed = *seed;
   if (interval > 0) out.outputs.interval = interval;
   return out;
 }

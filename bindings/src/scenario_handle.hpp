@@ -3,7 +3,9 @@
 // (immutable, shared by every Simulation and ensemble made from it), and where it came from, so
 // that override() can load it again with more overrides (the loader applies them to the YAML
 // document, exactly as `powershift run --set` does).
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,8 +39,9 @@ using ScenarioPtr =
     std::shared_ptr<ScenarioHandle>;  // never modified after load (pybind11 holders are non-const)
 
 // The spec with the run settings a front end may change (as `powershift run` does: --steps,
-// --replicates, --seed, --interval); values <= 0 (seed < 0) keep the scenario's.
-ScenarioSpec with_run_settings(const ScenarioSpec& spec, int steps, int replicates, long long seed,
-                               int interval);
+// --replicates, --seed, --interval); values <= 0 (no seed) keep the scenario's. The seed is the
+// full unsigned 64-bit range, as the CLI's --seed and the scenario's run.seed.
+ScenarioSpec with_run_settings(const ScenarioSpec& spec, int steps, int replicates,
+                               std::optional<std::uint64_t> seed, int interval);
 
 }  // namespace powershift::bindings

@@ -16,8 +16,10 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "cli_common.hpp"
 #include "powershift/engine/ensemble.hpp"
@@ -509,8 +511,25 @@ int dispatch(int argc, char** argv) {
   } catch (const ps::SimulationError& e) {
     std::cerr << "powershift: error: " << e.what() << "\n";
     return kExitRuntime;
+  } catch (const std::bad_alloc&) {
+    // The OS cause of a run past its memory (ulimit -v, cgroup or machine): a runtime failure.
+    std::cerr
+        << "powershift: error: out of memory (the allocation failed: the process may use "
+           "less memory than this needs; see ulimit -v, or run fewer replicates or threads)\n";
+    return kExitRuntime;
+  } catch (const std::system_error& e) {
+    std::cerr << "powershift: error: " << e.what() << " (" << e.code().message() << ")\n";
+    return kExitRuntime;
   } catch (const std::exception& e) {
-    std::cerr << "powershift: internal error: " << e.what() << "\n";
+    // TBB reports a thread the OS refused (ulimit -v or -u) as a runtime_error naming
+    // pthread_create and the OS cause: a runtime failure, not a bug.
+    const std::string what = e.what();
+    if (what.find("pthread_create") != std::string::npos) {
+      std::cerr << "powershift: error: cannot start a worker thread: " << what
+                << " (see ulimit -v and -u, or run with fewer --threads)\n";
+      return kExitRuntime;
+    }
+    std::cerr << "powershift: internal error: " << what << "\n";
     return kExitRuntime;
   }
   return kExitOk;

@@ -381,9 +381,13 @@ std::vector<ArrayScript> read_array_scripts(const std::string& dir) {
 }
 
 int cmd_status(const SweepCli::Options& o) {
-  const auto l = load(o, false);
-  const auto st = sweep::sweep_status(l.spec, l.members, l.dir);
-  const auto total = static_cast<long long>(l.members.size());
+  // Not load(): the design is not expanded, only the members whose files are there.
+  Loaded l;
+  l.spec = sweep::load_sweep_spec(o.spec);
+  const long long total = sweep::member_count(l.spec);
+  sweep::check_outputs(l.spec);
+  l.dir = o.dir.empty() ? l.spec.name : o.dir;
+  const auto st = sweep::sweep_status(l.spec, total, l.dir);
   if (o.json) {
     std::string failures = "{";
     for (const auto& [m, why] : st.failures)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -18,6 +19,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from cli_limits import IS_ASAN, limited
 
 BIN = os.environ.get("POWERSHIFT_BIN")
 pytestmark = pytest.mark.skipif(not BIN, reason="POWERSHIFT_BIN not set")
@@ -536,3 +538,233 @@ def test_resume_on_a_checkpoint_with_odd_group_names_says_what_is_wrong(tmp_path
     assert "stoi" not in res.stderr and "x\\u200b1" in res.stderr, res.stderr
     assert "not a replicate index" in res.stderr
     assert not out.exists()
+
+
+# --- 9. hostile checkpoint values -------------------------------------------------------------
+
+def stopped_checkpoint(tmp_path: Path, mini: Path) -> tuple[Path, list]:
+    """A checkpoint of a run stopped by SIGTERM right after its first snapshot, and the
+    arguments that resume it."""
+    ck = tmp_path / "r.ckpt"
+    out = tmp_path / "r.h5"
+    base = ["run", mini, "-q", "--replicates", "2", "-o", out, "--steps", "20000"]
+    proc = subprocess.Popen([BIN, *map(str, base), "--checkpoint", str(ck),
+                             "--checkpoint-every", "1"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not ck.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    proc.terminate()
+    _, err = proc.communicate(timeout=120)
+    assert ck.exists(), err
+    return ck, base
+
+
+def _set(group, name, index, value):
+    data = group[name][...]
+    data.flat[index] = value
+    group[name][...] = data
+
+
+# (what to change in running/<r>, the name the message must give)
+HOSTILE = {
+    "nan_strength": (lambda g: _set(g["state"], "unit_strength", 0, np.nan),
+                     "state/unit_strength[0] = nan"),
+    "negative_strength": (lambda g: _set(g["state"], "unit_strength", 0, -5.0),
+                          "state/unit_strength[0] = -5"),
+    "unit_region": (lambda g: _set(g["state"], "unit_region", 0, 7), "state/unit_region[0] = 7"),
+    "withdraw_event": (lambda g: _set(g["state"], "unit_withdraw_event", 0, 99),
+                       "state/unit_withdraw_event[0] = 99"),
+    "control_share": (lambda g: _set(g["state"], "control", 0, 1.5), "state/control[0] = 1.5"),
+    "relation": (lambda g: _set(g["state"], "relations", 1, -3.0), "state/relations[1] = -3"),
+    "budget": (lambda g: _set(g["state"], "budget", 0, np.inf), "state/budget[0] = inf"),
+    "controller": (lambda g: _set(g["state"], "controller", 0, 5), "state/controller[0] = 5"),
+    "step": (lambda g: g["state"].attrs.modify("step", np.int32(-4)), "state/step = -4"),
+    "event_actor": (lambda g: _set(g["trajectory"], "event_actor", 0, 40),
+                    "trajectory/event_actor[0] = 40"),
+    "field": (lambda g: _set(g["trajectory"], "control", 0, np.nan), "trajectory/control[0] = nan"),
+    "steps": (lambda g: _set(g["trajectory"], "steps", 0, 3), "trajectory/steps"),
+    "replicate": (lambda g: g["trajectory"].attrs.modify("replicate", np.int32(9)),
+                  "trajectory/replicate = 9"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_resume_refuses_a_checkpoint_value_out_of_range_naming_it(tmp_path, mini, case):
+    ck, base = stopped_checkpoint(tmp_path, mini)
+    change, named = HOSTILE[case]
+    with h5py.File(ck, "a") as f:
+        if case == "event_actor" and not any(len(f["running"][r]["trajectory"]["event_actor"])
+                                             for r in f["running"]):
+            pytest.skip("no event logged before the snapshot")
+        rep = next(r for r in f["running"]
+                   if case != "event_actor" or len(f["running"][r]["trajectory"]["event_actor"]))
+        change(f["running"][rep])
+    res = ps(*base, "--resume", ck)
+    no_signal(res)
+    assert res.returncode == 2, res.stderr
+    assert str(ck) in res.stderr and f"running/{rep}/{named}" in res.stderr, res.stderr
+    assert not base[base.index("-o") + 1].exists()
+    assert ck.exists()  # the input of the failed resume is kept
+
+
+# --- 10. checksums: silent corruption is detected when read ------------------------------------
+
+def flip_chunk_byte(path: Path, dataset: str) -> None:
+    """Flips one byte inside the first stored chunk of `dataset` (not its checksum)."""
+    with h5py.File(path, "r") as f:
+        ds = f[dataset]
+        assert ds.fletcher32, f"{dataset} is stored without a checksum"
+        info = ds.id.get_chunk_info(0)
+    with open(path, "r+b") as fh:
+        fh.seek(info.byte_offset + info.size // 2 - 2)
+        byte = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([byte[0] ^ 0x5A]))
+
+
+def test_output_chunks_carry_checksums_that_hdf5_checks(tmp_path, mini):
+    out = tmp_path / "c.h5"
+    assert ps("run", mini, "-q", "--replicates", "3", "-o", out).returncode == 0
+    with h5py.File(out, "r") as f:
+        good = f["control"][...]  # HDF5 verifies the checksums written by the direct writer
+        assert f["control"].fletcher32 and f["forces"].fletcher32
+    flip_chunk_byte(out, "control")
+    with h5py.File(out, "r") as f, pytest.raises(OSError, match="(?i)fletcher32|checksum|filter returned failure"):
+        f["control"][...]
+    assert good.shape[0] == 3
+    res = ps("inspect", out)
+    no_signal(res)
+    assert res.returncode == 2 and "checksum" in res.stderr.lower(), res.stderr
+
+
+def test_resume_refuses_a_checkpoint_with_a_damaged_chunk(tmp_path, mini):
+    ck, base = stopped_checkpoint(tmp_path, mini)
+    with h5py.File(ck, "r") as f:
+        rep = next(iter(f["running"]))
+    flip_chunk_byte(ck, f"running/{rep}/state/unit_strength")
+    res = ps(*base, "--resume", ck)
+    no_signal(res)
+    assert res.returncode == 2 and str(ck) in res.stderr, res.stderr
+    assert "unit_strength" in res.stderr and "checksum" in res.stderr.lower(), res.stderr
+
+
+def test_merge_refuses_a_member_with_a_damaged_chunk(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TOWNS_SWEEP.read_text().replace(
+        "../examples/two-towns.yaml", str(SOURCE / "scenarios" / "examples" / "two-towns.yaml")))
+    d = tmp_path / "sw"
+    assert ps("sweep", "run", spec, "--dir", d, "-q", timeout=300).returncode == 0
+    member = sorted((d / "members").glob("member-*.h5"))[2]
+    flip_chunk_byte(member, "control")
+    res = ps("sweep", "merge", spec, "--dir", d)
+    no_signal(res)
+    assert res.returncode == 2 and member.name in res.stderr, res.stderr
+    assert "checksum" in res.stderr.lower(), res.stderr
+    assert not (d / "two-towns-grid.h5").exists()
+
+
+# --- 11. sweep status of a design too large to expand -------------------------------------------
+
+def test_sweep_status_of_ten_million_members_is_bounded(tmp_path, mini):
+    """10^7 members (seven parameters of ten values): status answers from one listing of the
+    members directory, without expanding the design (bounded by RLIMIT_AS, not a wall clock)."""
+    head = ["sweep: big", f"scenario: {mini}", "replicates: 1", "steps: 3", "seed: 5",
+            "design: {type: grid}", "members_per_task: 1000", "parameters:"]
+    spec = tmp_path / "big.yaml"
+    paths = ["events[0].pace_days", "events[0].scope", "actors.red.forces[0].strength",
+             "actors.blue.forces[0].strength", "regions[0].population", "regions[1].population",
+             "relations[0].value"]
+    tenths = "[" + ", ".join(f"{k / 10:.1f}" for k in range(1, 11)) + "]"
+    values = ["range: {first: 1, step: 1, last: 10}", f"values: {tenths}",
+              "range: {first: 100, step: 100, last: 1000}",
+              "range: {first: 100, step: 100, last: 1000}",
+              "range: {first: 100, step: 100, last: 1000}",
+              "range: {first: 100, step: 100, last: 1000}",
+              "values: [" + ", ".join(f"-{k / 10:.1f}" for k in range(1, 11)) + "]"]
+    for i, (p, v) in enumerate(zip(paths, values)):
+        head += [f"  - name: p{i}", f"    path: {p}", f"    {v}"]
+    spec.write_text("\n".join(head) + "\n")
+    d = tmp_path / "sw"
+    res = ps("sweep", "status", spec, "--dir", d, **limited(timeout=600))
+    no_signal(res)
+    assert res.returncode == 1, res.stderr
+    assert "10000000 members" in res.stdout and "missing  10000000" in res.stdout, res.stdout
+    assert "not done: members 0-9999999" in res.stdout, res.stdout
+
+
+# --- 12. signals at random steps, memory limits ----------------------------------------------
+
+def limited_memory(limit: int) -> dict:
+    import resource
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return {"preexec_fn": cap}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_at_a_random_step_leaves_the_output_complete_or_absent(tmp_path, big, sig):
+    import random
+    rng = random.Random(1508 + int(sig))
+    text = big.read_bytes()
+    for i in range(6):
+        out = tmp_path / f"s{i}.h5"
+        proc = subprocess.Popen([BIN, "run", str(big), "-q", "--replicates", "8", "--threads",
+                                 "2", "-o", str(out)], stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.0, 0.6))
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+        # Only the signal sent, and only before the handlers are installed (nothing written
+        # yet); never another signal (a crash while stopping).
+        assert proc.returncode >= 0 or proc.returncode == -sig, err
+        assert big.read_bytes() == text  # the input is never touched
+        if out.exists():
+            assert proc.returncode == 0, err  # only a run that finished leaves its file
+            res = ps("inspect", out)
+            assert res.returncode == 0 and "replicate = 8" in res.stdout, res.stderr
+        else:
+            assert proc.returncode != 0, err
+        leftovers = [p.name for p in tmp_path.iterdir() if ".partial." in p.name]
+        assert not leftovers, leftovers
+
+
+def test_signal_during_a_resume_keeps_the_checkpoint(tmp_path, mini):
+    """The checkpoint a run resumes from is one of its inputs: stopping the resumed run leaves a
+    checkpoint (the newer one) in its place, never none."""
+    ck, base = stopped_checkpoint(tmp_path, mini)
+    proc = subprocess.Popen([BIN, *map(str, base), "--resume", str(ck), "--checkpoint", str(ck)],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode >= 0, err
+    out = base[base.index("-o") + 1]
+    assert ck.exists() or (proc.returncode == 0 and out.exists()), (proc.returncode, err)
+
+
+def test_run_under_a_small_address_space_is_exit_1_naming_memory(tmp_path, mini):
+    """Runs under address-space limits (ulimit -v) from too small to load the program to enough:
+    each either cannot start (the dynamic loader's message, before powershift runs), completes
+    with its file, or stops with exit 1 saying it is out of memory and leaves no file; never a
+    crash (libhdf5 1.10 crashed when an allocation failed in its lazy initialisation) nor an
+    'internal error'."""
+    if IS_ASAN:
+        pytest.skip("ASan builds reserve shadow memory and cannot run under RLIMIT_AS")
+    outcomes = []
+    for mib in range(24, 121, 3):
+        out = tmp_path / f"m{mib}.h5"
+        res = ps("run", mini, "-q", "--replicates", "500", "--steps", "100", "--threads", "2",
+                 "-o", out, timeout=300, **limited_memory(mib << 20))
+        assert res.returncode in (0, 1, 127), (mib, res.returncode, res.stderr)
+        if res.returncode == 127:
+            assert "loading shared libraries" in res.stderr, (mib, res.stderr)
+        elif res.returncode == 1:
+            # The OS cause: an allocation or a thread the OS refused.
+            assert ("out of memory" in res.stderr or "Resource temporarily unavailable"
+                    in res.stderr) and "internal error" not in res.stderr, (mib, res.stderr)
+            assert not out.exists()
+        else:
+            assert out.exists()
+        outcomes.append(res.returncode)
+    assert 1 in outcomes and outcomes[-1] == 0, outcomes
+    assert not [p.name for p in tmp_path.iterdir() if ".partial." in p.name]

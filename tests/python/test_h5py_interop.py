@@ -73,3 +73,28 @@ def test_core_does_not_link_hdf5(ps):
     if ldd.returncode != 0:
         pytest.skip("ldd is not available")
     assert "hdf5" not in ldd.stdout, ldd.stdout
+
+
+def test_load_detects_a_damaged_chunk(ps, cli, tmp_path):
+    """Stored chunks carry Fletcher-32 checksums: a byte flipped inside one makes the read fail
+    (HDF5's filter), not return damaged values."""
+    import h5py
+
+    mini = os.path.join(os.path.dirname(__file__), "..", "data", "reproducers", "mini.yaml")
+    out = tmp_path / "p.h5"
+    subprocess.run([cli, "run", mini, "-q", "--replicates", "2", "-o", str(out)], check=True,
+                   timeout=120)
+    with ps.load(out) as ds:
+        good = ds["control"].values.copy()
+    with h5py.File(out, "r") as f:
+        assert f["control"].fletcher32
+        info = f["control"].id.get_chunk_info(0)
+    with open(out, "r+b") as fh:
+        fh.seek(info.byte_offset + info.size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, os.SEEK_CUR)
+        fh.write(bytes([byte[0] ^ 0x5A]))
+    with pytest.raises(OSError, match="(?i)fletcher32|checksum|filter returned failure"):
+        with ps.load(out) as ds:
+            ds["control"].values
+    assert good.shape[0] == 2

@@ -6,11 +6,17 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
+#include <sstream>
 #include <string>
+#include <type_traits>
 
 #include "h5util.hpp"
 #include "powershift/engine/schema.hpp"
+#include "powershift/engine/simulation.hpp"
 #include "powershift/model/error.hpp"
 #include "powershift/output/hdf5_writer.hpp"
 #include "powershift/output/target.hpp"
@@ -90,7 +96,54 @@ void write_state(hid_t g, const State& s) {
   numeric_attribute<double>(g, "unit_days_after_30", m.unit_days_after_30);
 }
 
-State read_state(hid_t g, const World& w, std::size_t event_count) {
+// A checkpoint's values are checked before they reach the engine or an output file: a damaged or
+// hostile checkpoint is refused naming the value (running/3/state/unit_strength[5]), never run.
+class Checked {
+ public:
+  explicit Checked(std::string where) : where_(std::move(where)) {}
+
+  // Every element in [lo, hi] (and finite, for floating-point values).
+  template <class T, class U>
+  void within(const std::string& name, const std::vector<T>& v, U lo, U hi) const {
+    for (std::size_t i = 0; i < v.size(); ++i) check_one(name, i, v.size(), v[i], lo, hi);
+  }
+  void within(const std::string& name, const Field& f, double lo, double hi) const {
+    const auto n = static_cast<std::size_t>(f.size());
+    for (std::size_t i = 0; i < n; ++i) check_one(name, i, n, f.data()[i], lo, hi);
+  }
+  template <class T, class U>
+  void within(const std::string& name, T value, U lo, U hi) const {
+    check_one(name, 0, 0, value, lo, hi);
+  }
+  [[noreturn]] void fail(const std::string& name, const std::string& why) const {
+    throw InputError(where_ + "/" + name + " " + why);
+  }
+  [[nodiscard]] const std::string& where() const { return where_; }
+
+ private:
+  template <class T, class U>
+  void check_one(const std::string& name, std::size_t i, std::size_t n, T value, U lo, U hi) const {
+    const auto x = static_cast<double>(value);
+    if (std::isfinite(x) && x >= static_cast<double>(lo) && x <= static_cast<double>(hi)) return;
+    std::ostringstream msg;
+    msg << where_ << "/" << name;
+    if (n > 0) msg << "[" << i << "]";
+    msg << " = " << +value << ": expected ";
+    if (std::isinf(static_cast<double>(hi))) {
+      msg << "a finite number";
+      if (!std::isinf(static_cast<double>(lo))) msg << " >= " << +lo;
+    } else {
+      msg << "a " << (std::is_floating_point_v<T> ? "finite number" : "value") << " from " << +lo
+          << " to " << +hi;
+    }
+    throw InputError(msg.str());
+  }
+  std::string where_;
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+State read_state(hid_t g, const World& w, std::size_t event_count, const Checked& c) {
   State s;
   const int R = w.R;
   const int A = w.A;
@@ -108,21 +161,25 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   u.dest = read<std::int32_t>(g, "unit_dest", n);
   u.from = read<std::int32_t>(g, "unit_from", n);
   const auto order = read<std::uint8_t>(g, "unit_order", n);
+  c.within("unit_order", order, 0, 2);
   u.order.resize(order.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    if (order[i] > 2) throw InputError("checkpoint holds an invalid unit order");
-    u.order[i] = static_cast<Order>(order[i]);
-  }
+  for (std::size_t i = 0; i < order.size(); ++i) u.order[i] = static_cast<Order>(order[i]);
   u.withdraw_event = read<std::int32_t>(g, "unit_withdraw_event", n);
   u.arrived_at = read<double>(g, "unit_arrived_at", n);
   u.alive = read<std::uint8_t>(g, "unit_alive", n);
-  for (long long i = 0; i < n; ++i) {
-    const auto k = static_cast<std::size_t>(i);
-    if (u.actor[k] < 0 || u.actor[k] >= A || u.type[k] < 0 || u.type[k] >= w.K || u.region[k] < 0 ||
-        u.region[k] >= R || u.hop[k] < 0 || u.hop[k] >= R || u.dest[k] < 0 || u.dest[k] >= R) {
-      throw InputError("checkpoint holds a unit with an out-of-range index");
-    }
-  }
+  c.within("step", s.step, 0, w.spec().run.steps);
+  c.within("unit_actor", u.actor, 0, A - 1);
+  c.within("unit_type", u.type, 0, w.K - 1);
+  c.within("unit_region", u.region, 0, R - 1);
+  c.within("unit_hop", u.hop, 0, R - 1);
+  c.within("unit_dest", u.dest, 0, R - 1);
+  c.within("unit_from", u.from, -1, R - 1);
+  c.within("unit_withdraw_event", u.withdraw_event, -1, static_cast<int>(event_count) - 1);
+  c.within("unit_strength", u.strength, 0.0, kInf);
+  c.within("unit_morale", u.morale, -kInf, kInf);
+  c.within("unit_eta", u.eta, -kInf, kInf);
+  c.within("unit_arrived_at", u.arrived_at, -kInf, kInf);
+  c.within("unit_alive", u.alive, 0, 1);
   s.control = read_field(g, "control", R, A);
   s.support = read_field(g, "support", R, A);
   s.target = read_field(g, "target", R, A);
@@ -131,6 +188,12 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   s.relations = read<double>(g, "relations", static_cast<long long>(A) * A);
   s.coalition = read<std::int32_t>(g, "coalition", A);
   s.fights = read<std::uint8_t>(g, "fights", static_cast<long long>(A) * A);
+  c.within("control", s.control, 0.0, 1.0);
+  c.within("support", s.support, 0.0, 1.0);
+  c.within("target", s.target, -kInf, kInf);
+  c.within("recruit_pool", s.recruit_pool, 0.0, kInf);
+  c.within("control_target", s.control_target, -kInf, kInf);
+  c.within("relations", s.relations, -1.0, 1.0);
   std::pair<const char*, std::vector<double>*> vectors[] = {
       {"budget", &s.budget},
       {"budget0", &s.budget0},
@@ -147,19 +210,29 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
       {"disbanded", &s.disbanded},
       {"spent_elsewhere", &s.spent_elsewhere},
       {"initial_strength", &s.initial_strength}};
-  for (auto& [name, v] : vectors) *v = read<double>(g, name, A);
+  for (auto& [name, v] : vectors) {
+    *v = read<double>(g, name, A);
+    c.within(name, *v, -kInf, kInf);
+  }
   s.vacuum_days = read<double>(g, "vacuum_days", R);
   s.controller = read<std::int32_t>(g, "controller", R);
   s.collapsed = read<std::uint8_t>(g, "collapsed", A);
+  c.within("vacuum_days", s.vacuum_days, 0.0, kInf);
+  c.within("controller", s.controller, -1, A - 1);
+  c.within("collapsed", s.collapsed, 0, 1);
   const auto events = static_cast<long long>(event_count);
   const auto started = read<std::uint8_t>(g, "drawdown_started", events);
   const auto base = read<double>(g, "drawdown_base", events);
   const auto out = read<double>(g, "drawdown_withdrawn", events);
+  c.within("drawdown_started", started, 0, 1);
+  c.within("drawdown_base", base, 0.0, kInf);
+  c.within("drawdown_withdrawn", out, 0.0, kInf);
   for (long long i = 0; i < events; ++i) {
     const auto k = static_cast<std::size_t>(i);
     s.drawdowns.push_back({started[k] != 0, base[k], out[k]});
   }
   const auto stats = read<std::int64_t>(g, "move_stats", 7);
+  c.within("move_stats", stats, std::int64_t{0}, std::numeric_limits<std::int64_t>::max());
   auto& m = s.move_stats;
   m.moves = stats[0];
   m.moves_after_30 = stats[1];
@@ -169,6 +242,7 @@ State read_state(hid_t g, const World& w, std::size_t event_count) {
   m.breaks_disband = stats[5];
   m.breaks_defect = stats[6];
   m.unit_days_after_30 = read_numeric_attribute<double>(g, "unit_days_after_30");
+  c.within("unit_days_after_30", m.unit_days_after_30, 0.0, kInf);
   // Derived data (coalitions, who fights, the split relation matrices) is rebuilt from the
   // relations by the engine's own function rather than trusted.
   rebuild_derived(w, s);
@@ -212,21 +286,46 @@ void write_trajectory(hid_t g, const Trajectory& t) {
   }
 }
 
-Trajectory read_trajectory(hid_t g, const World& w) {
+// `through`: the last step the trajectory may have recorded (the run's horizon for a finished
+// replicate, the state's step for a running one); its steps must be the recorded steps up to it.
+Trajectory read_trajectory(hid_t g, const World& w, int replicate, int through, bool finished,
+                           const Checked& c) {
   Trajectory t;
   t.replicate = read_numeric_attribute<std::int32_t>(g, "replicate");
   t.R = read_numeric_attribute<std::int32_t>(g, "R");
   t.A = read_numeric_attribute<std::int32_t>(g, "A");
+  c.within("replicate", t.replicate, replicate, replicate);
   if (t.R != w.R || t.A != w.A) throw InputError("checkpoint trajectory has other dimensions");
   t.steps = read<std::int32_t>(g, "steps");
   const auto T = static_cast<long long>(t.steps.size());
+  {
+    const auto recorded = recorded_steps(w.spec().run.steps, w.spec().outputs.interval);
+    std::vector<int> expected;
+    for (int step : recorded) {
+      if (step <= through) expected.push_back(step);
+    }
+    // A running replicate's last record may lag its state by the steps since the snapshot.
+    const bool prefix = t.steps.size() <= expected.size() &&
+                        std::equal(t.steps.begin(), t.steps.end(), expected.begin());
+    if (finished ? t.steps != expected : !prefix) {
+      c.fail("steps", "holds " + std::to_string(T) +
+                          " recorded steps that are not the run's recorded steps (every " +
+                          std::to_string(w.spec().outputs.interval) + " up to " +
+                          std::to_string(through) + ")");
+    }
+  }
   const long long field = T * t.R * t.A;
   t.days = read<double>(g, "days", T);
+  c.within("days", t.days, 0.0, kInf);
   for (const auto& var : schema::variables()) {
     const std::string name(var.name);
-    if (var.group == schema::Group::Field) t.*var.f32 = read<float>(g, name, field);
+    if (var.group == schema::Group::Field) {
+      t.*var.f32 = read<float>(g, name, field);
+      c.within(name, t.*var.f32, -kInf, kInf);
+    }
     if (var.group == schema::Group::StepMetric) {
       t.*var.f64 = read<double>(g, name, var.metric.per_actor != nullptr ? T * t.A : T);
+      c.within(name, t.*var.f64, -kInf, kInf);
     }
   }
   const auto ev_step = read<std::int32_t>(g, "event_step");
@@ -236,9 +335,14 @@ Trajectory read_trajectory(hid_t g, const World& w) {
   const auto ev_actor = read<std::int32_t>(g, "event_actor", ne);
   const auto ev_other = read<std::int32_t>(g, "event_other", ne);
   const auto ev_value = read<double>(g, "event_value", ne);
+  c.within("event_step", ev_step, 0, through);
+  c.within("event_kind", ev_kind, 1, 4);
+  c.within("event_region", ev_region, -1, w.R - 1);
+  c.within("event_actor", ev_actor, -1, w.A - 1);
+  c.within("event_other", ev_other, -1, w.A - 1);
+  c.within("event_value", ev_value, -kInf, kInf);
   for (long long i = 0; i < ne; ++i) {
     const auto k = static_cast<std::size_t>(i);
-    if (ev_kind[k] < 1 || ev_kind[k] > 4) throw InputError("checkpoint holds an invalid event");
     t.events.push_back({ev_step[k], static_cast<EventKind>(ev_kind[k]), ev_region[k], ev_actor[k],
                         ev_other[k], ev_value[k]});
   }
@@ -248,6 +352,11 @@ Trajectory read_trajectory(hid_t g, const World& w) {
     t.initial_strength = read<double>(g, "initial_strength", w.A);
     t.demobilised = read<double>(g, "demobilised", w.A);
     t.recruited = read<double>(g, "recruited", w.A);
+    c.within("final_control", t.final_control, 0.0, 1.0);
+    c.within("vacuum_days", t.vacuum_days, 0.0, kInf);
+    c.within("initial_strength", t.initial_strength, 0.0, kInf);
+    c.within("demobilised", t.demobilised, 0.0, kInf);
+    c.within("recruited", t.recruited, 0.0, kInf);
   }
   return t;
 }
@@ -365,6 +474,12 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       throw InputError("it belongs to another scenario (scenario hash " + d.scenario_hash +
                        ", this scenario's is " + schema::scenario_hash(world.spec()) + ")");
     }
+    // Written with other settings: the caller refuses it naming the setting; the replicates are
+    // not read (their recorded steps would be checked against this run's).
+    if (d.steps != spec.run.steps || d.replicates != spec.run.replicates ||
+        (d.interval != 0 && d.interval != spec.outputs.interval)) {
+      return d;
+    }
     auto finished = open_group(root, "finished");
     auto running = open_group(root, "running");
     auto each = [](hid_t g, auto&& fn) {
@@ -396,13 +511,17 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       auto g = open_group(finished.get(), name);
       ReplicateResult result;
       result.replicate = replicate_of(name);
+      const std::string at = "finished/" + name;
+      const int horizon = world.spec().run.steps;
       auto tr = open_group(g.get(), "trajectory");
-      result.trajectory = read_trajectory(tr.get(), world);
+      result.trajectory = read_trajectory(tr.get(), world, result.replicate, horizon, true,
+                                          Checked(at + "/trajectory"));
       if (result.trajectory.final_control.size() == 0)
         throw InputError("finished replicate without final values");
       if (exists(g.get(), "counterfactual_trajectory")) {
         auto ct = open_group(g.get(), "counterfactual_trajectory");
-        result.counterfactual = read_trajectory(ct.get(), world);
+        result.counterfactual = read_trajectory(ct.get(), world, result.replicate, horizon, true,
+                                                Checked(at + "/counterfactual_trajectory"));
       }
       if (d.counterfactual != result.counterfactual.has_value()) {
         throw InputError("finished replicate without its counterfactual arm");
@@ -413,18 +532,24 @@ CheckpointData read_checkpoint(const std::string& path, const World& world) {
       auto g = open_group(running.get(), name);
       ReplicateSnapshot snap;
       snap.replicate = replicate_of(name);
+      const std::string at = "running/" + name;
       {
         auto st = open_group(g.get(), "state");
-        snap.state = read_state(st.get(), world, world.spec().events.size());
+        snap.state =
+            read_state(st.get(), world, world.spec().events.size(), Checked(at + "/state"));
         auto tr = open_group(g.get(), "trajectory");
-        snap.trajectory = read_trajectory(tr.get(), world);
+        snap.trajectory = read_trajectory(tr.get(), world, snap.replicate, snap.state.step, false,
+                                          Checked(at + "/trajectory"));
       }
       if (exists(g.get(), "counterfactual_state")) {
         auto cs = open_group(g.get(), "counterfactual_state");
         // The counterfactual arm runs the scenario without the removed events.
-        snap.counterfactual_state = read_state(cs.get(), world, cf_events);
+        snap.counterfactual_state =
+            read_state(cs.get(), world, cf_events, Checked(at + "/counterfactual_state"));
         auto ct = open_group(g.get(), "counterfactual_trajectory");
-        snap.counterfactual_trajectory = read_trajectory(ct.get(), world);
+        snap.counterfactual_trajectory =
+            read_trajectory(ct.get(), world, snap.replicate, snap.counterfactual_state->step, false,
+                            Checked(at + "/counterfactual_trajectory"));
       }
       if (d.counterfactual != snap.counterfactual_state.has_value()) {
         throw InputError("running replicate without its counterfactual arm");

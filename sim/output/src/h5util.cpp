@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 
 #include "powershift/output/target.hpp"
 
@@ -19,14 +22,20 @@ namespace {
 // again and crashes (SIGSEGV in H5F__close_cb). powershift closes every identifier itself and
 // removes a file whose close failed, so the teardown has nothing left to do: it is not
 // registered. (H5dont_atexit must precede every other HDF5 call: a static initialiser.)
+// The library is initialised here too, while the process holds little memory: libhdf5 1.10
+// crashes (SIGSEGV in H5T_close) when an allocation fails during its lazy initialisation, which
+// otherwise comes with the first output file, after the scenario and the threads' stacks.
 const bool kNoTeardown = [] {
   H5dont_atexit();
+  H5open();
   return true;
 }();
 
 struct Causes {
   std::string os;         // the driver's "error message = '...'"
-  std::string innermost;  // the first (deepest) description
+  std::string innermost;  // the first description
+  bool memory = false;    // an allocation failed somewhere down the stack
+  std::string checksum;   // a filter's "data error detected by Fletcher32 checksum"
 };
 
 herr_t collect_cause(unsigned /*n*/, const H5E_error2_t* err, void* data) {
@@ -34,6 +43,9 @@ herr_t collect_cause(unsigned /*n*/, const H5E_error2_t* err, void* data) {
   if (err == nullptr || err->desc == nullptr) return 0;
   const std::string desc = err->desc;
   if (causes->innermost.empty()) causes->innermost = desc;
+  if (err->min_num == H5E_CANTALLOC || err->min_num == H5E_NOSPACE) causes->memory = true;
+  if (desc.find("checksum") != std::string::npos && causes->checksum.empty())
+    causes->checksum = desc + " (the file is damaged)";
   const std::string key = "error message = '";
   if (const auto at = desc.find(key); at != std::string::npos && causes->os.empty()) {
     const auto start = at + key.size();
@@ -53,10 +65,39 @@ void silence() {
   }
 }
 
+void append_fletcher32(std::vector<unsigned char>& chunk) {
+  const unsigned char* data = chunk.data();
+  std::size_t words = chunk.size() / 2;
+  std::uint32_t sum1 = 0, sum2 = 0;
+  while (words > 0) {
+    std::size_t block = std::min<std::size_t>(words, 360);  // no overflow before reducing
+    words -= block;
+    do {
+      sum1 += static_cast<std::uint32_t>((data[0] << 8) | data[1]);
+      data += 2;
+      sum2 += sum1;
+    } while (--block > 0);
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  if (chunk.size() % 2 != 0) {
+    sum1 += static_cast<std::uint32_t>(*data << 8);
+    sum2 += sum1;
+    sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+    sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  }
+  sum1 = (sum1 & 0xffff) + (sum1 >> 16);
+  sum2 = (sum2 & 0xffff) + (sum2 >> 16);
+  const std::uint32_t sum = (sum2 << 16) | sum1;
+  for (int k = 0; k < 4; ++k) chunk.push_back(static_cast<unsigned char>(sum >> (8 * k)));
+}
+
 std::string error_cause() {
   Causes causes;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_cause, &causes);
   if (!causes.os.empty()) return ": " + causes.os;
+  if (causes.memory) return ": out of memory (" + causes.innermost + ")";
+  if (!causes.checksum.empty()) return ": " + causes.checksum;
   if (!causes.innermost.empty()) return ": " + causes.innermost;
   return "";
 }

@@ -120,6 +120,8 @@ struct TrajectoryFile::Impl {
         check(H5Pset_shuffle(dcpl), "shuffle");
         check(H5Pset_deflate(dcpl, static_cast<unsigned>(options.deflate_level)), "deflate");
       }
+      // Last in the pipeline, as encode() appends it: damaged chunks are detected at read.
+      check(H5Pset_fletcher32(dcpl), "checksum");
     }
     return dcpl;
   }
@@ -371,8 +373,8 @@ void shuffle_bytes(const unsigned char* in, unsigned char* out, std::size_t n, s
 
 }  // namespace
 
-// A replicate's chunks, filtered (shuffle, deflate) exactly as HDF5's pipeline would, ready for
-// H5Dwrite_chunk. Encoding needs no lock, so ensembles compress in parallel.
+// A replicate's chunks, filtered (shuffle, deflate, Fletcher-32) exactly as HDF5's pipeline would,
+// ready for H5Dwrite_chunk. Encoding needs no lock, so ensembles compress in parallel.
 struct EncodedReplicate {
   struct Chunk {
     std::string variable;
@@ -421,14 +423,17 @@ std::shared_ptr<const EncodedReplicate> TrajectoryFile::encode(
         shuffle_bytes(raw.data(), shuffled.data(), n, elem);
         uLongf size = compressBound(static_cast<uLong>(shuffled.size()));
         c.bytes.resize(size);
-        if (compress2(c.bytes.data(), &size, shuffled.data(), static_cast<uLong>(shuffled.size()),
-                      im.options.deflate_level) != Z_OK) {
-          throw OutputError("zlib failed to compress a chunk of " + name);
+        const int z = compress2(c.bytes.data(), &size, shuffled.data(),
+                                static_cast<uLong>(shuffled.size()), im.options.deflate_level);
+        if (z != Z_OK) {
+          throw OutputError("zlib failed to compress a chunk of " + name +
+                            (z == Z_MEM_ERROR ? ": out of memory" : ": " + std::to_string(z)));
         }
         c.bytes.resize(size);
       } else {
         c.bytes = std::move(raw);
       }
+      h5::append_fletcher32(c.bytes);
       enc->chunks.push_back(std::move(c));
     }
   };

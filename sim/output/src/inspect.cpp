@@ -17,7 +17,9 @@ using h5::Handle;
 namespace {
 
 void check_read(herr_t status) {
-  if (status < 0) throw InputError("cannot read 'control' (truncated or corrupt data)");
+  if (status < 0) {
+    throw InputError("cannot read 'control' (truncated or corrupt data)" + h5::error_cause());
+  }
 }
 
 // inspect follows no links: an external link (which could name a FIFO or a device, or another
@@ -54,7 +56,7 @@ std::vector<std::string> read_names(hid_t file, const char* name) {
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
   if (n > 0 && H5Dread(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) {
-    throw InputError(std::string("cannot read '") + name + "'");
+    throw InputError(std::string("cannot read '") + name + "'" + h5::error_cause());
   }
   std::vector<std::string> out;
   for (char* p : ptrs) {

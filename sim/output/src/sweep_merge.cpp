@@ -162,7 +162,8 @@ Values read_all(const Source& src, const std::string& name, const VariableInfo& 
   Values values(v, n);
   if (n > 0 &&
       H5Dread(ds.get(), v.native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) {
-    throw InputError(src.path + ": variable '" + name + "' cannot be read (corrupt file?)");
+    throw InputError(src.path + ": variable '" + name + "' cannot be read (corrupt file?)" +
+                     h5::error_cause());
   }
   values.filled();
   return values;
@@ -205,6 +206,7 @@ class MergedFile {
         check(H5Pset_shuffle(dcpl.get()), "shuffle");
         check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(deflate)), "deflate");
       }
+      check(H5Pset_fletcher32(dcpl.get()), "checksum");  // damaged chunks detected at read
     }
     const hid_t ds = H5Dcreate2(file_.get(), name.c_str(), type, space.get(), H5P_DEFAULT,
                                 dcpl.get(), H5P_DEFAULT);

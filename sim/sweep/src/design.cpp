@@ -191,8 +191,13 @@ long long member_count(const SweepSpec& spec, const SweepLimits& limits) {
   return n;
 }
 
-std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
-  const long long n = member_count(spec, limits);
+namespace {
+
+// Walks the design in member order and calls emit(i, u) with the design coordinates of every
+// member i for which want(i) holds (only those are assigned values: a selection costs time in
+// the design's size but memory only in the selection's).
+template <class Want, class Emit>
+void walk_design(const SweepSpec& spec, long long n, Want&& want, Emit&& emit) {
   const std::size_t d = spec.parameters.size();
   if (spec.design == DesignType::Sobol && 2 * d > static_cast<std::size_t>(kSobolMaxDimensions)) {
     throw InputError(std::vector<Diagnostic>{
@@ -209,18 +214,12 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
     }
   }
   const DesignRng rng(spec.design_seed);
-  std::vector<Member> members(static_cast<std::size_t>(n));
-  for (long long i = 0; i < n; ++i) {
-    members[static_cast<std::size_t>(i)].index = i;
-    members[static_cast<std::size_t>(i)].seed = spec.seed_policy == SeedPolicy::Common
-                                                    ? spec.seed
-                                                    : spec.seed + static_cast<std::uint64_t>(i);
-  }
   std::vector<double> u(d);
   switch (spec.design) {
     case DesignType::Grid: {
       // Nested loops in the order the parameters are listed: the last varies fastest.
       for (long long i = 0; i < n; ++i) {
+        if (!want(i)) continue;
         long long rest = i;
         for (std::size_t j = d; j-- > 0;) {
           const auto k = static_cast<long long>(spec.parameters[j].values.size());
@@ -229,7 +228,7 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
           // The middle of the level's slice of [0, 1], which assign() maps back to the level.
           u[j] = (static_cast<double>(level) + 0.5) / static_cast<double>(k);
         }
-        assign(spec, members[static_cast<std::size_t>(i)], u);
+        emit(i, u);
       }
       break;
     }
@@ -239,12 +238,13 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
       for (std::size_t j = 0; j < d; ++j)
         strata.push_back(permutation(n, rng, Stream::LhsPermutation, j));
       for (long long i = 0; i < n; ++i) {
+        if (!want(i)) continue;
         for (std::size_t j = 0; j < d; ++j) {
           const double jitter = rng.uniform(Stream::LhsJitter, static_cast<std::uint64_t>(i), j);
           u[j] = (static_cast<double>(strata[j][static_cast<std::size_t>(i)]) + jitter) /
                  static_cast<double>(n);
         }
-        assign(spec, members[static_cast<std::size_t>(i)], u);
+        emit(i, u);
       }
       break;
     }
@@ -265,20 +265,24 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
           a[k] = (static_cast<double>(point[k] ^ shift[k]) + 0.5) * 0x1.0p-32;
           b[k] = (static_cast<double>(point[d + k] ^ shift[d + k]) + 0.5) * 0x1.0p-32;
         }
-        assign(spec, members[static_cast<std::size_t>(row++)], a);
+        if (want(row)) emit(row, a);
+        ++row;
         for (std::size_t k = 0; k < d; ++k) {
           u = a;
           u[k] = b[k];
-          assign(spec, members[static_cast<std::size_t>(row++)], u);
+          if (want(row)) emit(row, u);
+          ++row;
         }
         if (spec.second_order) {
           for (std::size_t k = 0; k < d; ++k) {
             u = b;
             u[k] = a[k];
-            assign(spec, members[static_cast<std::size_t>(row++)], u);
+            if (want(row)) emit(row, u);
+            ++row;
           }
         }
-        assign(spec, members[static_cast<std::size_t>(row++)], b);
+        if (want(row)) emit(row, b);
+        ++row;
       }
       break;
     }
@@ -304,17 +308,60 @@ std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
             u[k] = static_cast<double>(level[k]) / static_cast<double>(p - 1);
           return u;
         };
-        assign(spec, members[static_cast<std::size_t>(row++)], coords());
+        if (want(row)) emit(row, coords());
+        ++row;
         const auto order = permutation(static_cast<long long>(d), rng, Stream::MorrisOrder,
                                        static_cast<std::uint64_t>(t));
         for (long long k : order) {
           level[static_cast<std::size_t>(k)] += sign[static_cast<std::size_t>(k)] * jump;
-          assign(spec, members[static_cast<std::size_t>(row++)], coords());
+          if (want(row)) emit(row, coords());
+          ++row;
         }
       }
       break;
     }
   }
+}
+
+Member numbered(const SweepSpec& spec, long long i) {
+  Member m;
+  m.index = i;
+  m.seed = spec.seed_policy == SeedPolicy::Common ? spec.seed
+                                                  : spec.seed + static_cast<std::uint64_t>(i);
+  return m;
+}
+
+}  // namespace
+
+std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits) {
+  const long long n = member_count(spec, limits);
+  std::vector<Member> members;
+  members.reserve(static_cast<std::size_t>(n));
+  walk_design(
+      spec, n, [](long long) { return true; },
+      [&](long long i, const std::vector<double>& u) {
+        members.push_back(numbered(spec, i));
+        assign(spec, members.back(), u);
+      });
+  return members;
+}
+
+std::vector<Member> expand_selected(const SweepSpec& spec, const std::vector<long long>& indices,
+                                    const SweepLimits& limits) {
+  const long long n = member_count(spec, limits);
+  std::vector<long long> wanted = indices;
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  std::vector<Member> members;
+  members.reserve(wanted.size());
+  walk_design(
+      spec, n, [&](long long i) { return std::binary_search(wanted.begin(), wanted.end(), i); },
+      [&](long long i, const std::vector<double>& u) {
+        members.push_back(numbered(spec, i));
+        assign(spec, members.back(), u);
+      });
+  std::sort(members.begin(), members.end(),
+            [](const Member& a, const Member& b) { return a.index < b.index; });
   return members;
 }
 

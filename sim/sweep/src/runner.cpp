@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -233,6 +234,50 @@ SweepStatus sweep_status(const SweepSpec& spec, const std::vector<Member>& membe
     } else {
       st.missing.push_back(m.index);
     }
+  }
+  return st;
+}
+
+SweepStatus sweep_status(const SweepSpec& spec, long long member_count, const std::string& dir) {
+  const SweepDir sd(dir, member_count);
+  // One listing of DIR/members: the work is in the files there, not in the number of members
+  // the design states (a 10,000,000-member spec with nothing run is answered at once).
+  std::vector<long long> marked, failed;
+  std::error_code ec;
+  const std::string prefix = "member-";
+  for (fs::directory_iterator it(sd.members_dir(), ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const auto dot = name.rfind('.');
+    if (name.rfind(prefix, 0) != 0 || dot == std::string::npos) continue;
+    const std::string digits = name.substr(prefix.size(), dot - prefix.size());
+    const std::string suffix = name.substr(dot);
+    if (digits.empty() || digits.size() > 18 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    const long long index = std::stoll(digits);
+    if (index >= member_count || sd.stem(index) != name.substr(0, dot)) continue;
+    if (suffix == ".done") marked.push_back(index);
+    if (suffix == ".failed") failed.push_back(index);
+  }
+  std::vector<std::uint8_t> state(static_cast<std::size_t>(member_count), 0);  // 1 done, 2 failed
+  if (!marked.empty()) {
+    const MemberKeys keys(spec);
+    for (const auto& m : expand_selected(spec, marked)) {
+      if (is_done(sd, keys, m)) state[static_cast<std::size_t>(m.index)] = 1;
+    }
+  } else {
+    expand_selected(spec, {});  // the design's own checks, as expand() makes them
+  }
+  SweepStatus st;
+  for (long long m : failed) {
+    if (state[static_cast<std::size_t>(m)] == 1) continue;
+    state[static_cast<std::size_t>(m)] = 2;
+    st.failures[m] = first_line(read_file(sd.failure(m)));
+  }
+  for (long long m = 0; m < member_count; ++m) {
+    const auto s = state[static_cast<std::size_t>(m)];
+    (s == 1 ? st.done : s == 2 ? st.failed : st.missing).push_back(m);
   }
   return st;
 }

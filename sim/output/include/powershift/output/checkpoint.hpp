@@ -36,7 +36,9 @@ void write_checkpoint(const std::string& path, const World& world, const Checkpo
 bool is_checkpoint_file(const std::string& path);
 
 // Throws InputError for a missing, corrupt or foreign file, or one from another scenario or
-// version than `world` and the expected settings.
+// version than `world`, or one holding a value out of range (naming it). A checkpoint of other
+// settings (steps, replicates, interval) is returned without its replicates, for the caller to
+// refuse naming the setting.
 CheckpointData read_checkpoint(const std::string& path, const World& world);
 
 }  // namespace powershift::io

@@ -26,6 +26,12 @@ long long member_count(const SweepSpec& spec, const SweepLimits& limits = {});
 // Every member, in index order.
 std::vector<Member> expand(const SweepSpec& spec, const SweepLimits& limits = {});
 
+// The members with the given indices (any order, repeats ignored; each must be below
+// member_count), in index order: the same members expand() gives, in memory proportional to the
+// selection (`sweep status` of a large design).
+std::vector<Member> expand_selected(const SweepSpec& spec, const std::vector<long long>& indices,
+                                    const SweepLimits& limits = {});
+
 // The value of a parameter at design coordinate u in (0, 1) (or [0, 1] for lists): the inverse
 // of its distribution, a list entry, or rounded when `integer`.
 double quantile(const Parameter& p, double u);

@@ -74,6 +74,9 @@ struct SweepStatus {
 };
 SweepStatus sweep_status(const SweepSpec& spec, const std::vector<Member>& members,
                          const std::string& dir);
+// The same for the spec's member_count members without expanding the design: one listing of
+// DIR/members, and only the members with a completion marker expanded and checked.
+SweepStatus sweep_status(const SweepSpec& spec, long long member_count, const std::string& dir);
 
 // Members [first, last) of shard `shard` of `shards` (contiguous blocks of ceil(M / shards)).
 std::pair<long long, long long> shard_range(long long shard, long long shards, long long members);
