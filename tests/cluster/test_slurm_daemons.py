@@ -43,12 +43,16 @@ def test_failed_dependency_is_cancelled(slurm_cluster, tmp_path):
 
 
 def test_two_tasks_run_at_once(slurm_cluster, tmp_path):
-    """The node has CPUs=nproc (2 here) with CR_Core: two one-CPU tasks overlap."""
+    """The node has CPUs=nproc (2 here) with CR_Core: two one-CPU tasks overlap. Each task waits
+    (up to 30 s) until both have started, so a loaded machine that starts the second a few
+    seconds late still passes, while tasks run one after the other still fail: the first ends
+    before the second starts."""
     array_id = slurm_cluster.sbatch(
         "--array=0-1", "-D", str(tmp_path), "-o", "/dev/null",
-        "--wrap", "date +%s.%N > start_$SLURM_ARRAY_TASK_ID; sleep 3; "
-                  "date +%s.%N > end_$SLURM_ARRAY_TASK_ID")
-    states = slurm_cluster.wait(array_id, timeout=60)
+        "--wrap", "date +%s.%N > start_$SLURM_ARRAY_TASK_ID; "
+                  "for i in $(seq 300); do [ -e start_0 ] && [ -e start_1 ] && break; sleep 0.1; done; "
+                  "sleep 0.5; date +%s.%N > end_$SLURM_ARRAY_TASK_ID")
+    states = slurm_cluster.wait(array_id, timeout=120)
     assert set(states.values()) == {"COMPLETED"}
     starts = [float((tmp_path / f"start_{i}").read_text()) for i in range(2)]
     ends = [float((tmp_path / f"end_{i}").read_text()) for i in range(2)]

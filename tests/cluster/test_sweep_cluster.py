@@ -141,7 +141,7 @@ def test_process_pool_executor_gives_the_local_result(ps, spec, reference, tmp_p
 def test_dask_local_cluster_executor_gives_the_local_result(ps, spec, reference, tmp_path):
     distributed = pytest.importorskip("distributed")
     d = tmp_path / "dask"
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         seen = []
         ds = ps.sweep.run(spec, executor=client.get_executor(), dir=d, members_per_task=1,
