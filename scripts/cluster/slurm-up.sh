@@ -96,7 +96,9 @@ slurmd_port="${SLURM_UP_SLURMD_PORT:-$(pick_port 6818 "$ctld_port")}" || die "no
 
 host="$(hostname -s)"
 [ -n "$host" ] || die "hostname -s is empty"
-cpus="$(nproc)"
+# GNU nproc honours OMP_NUM_THREADS, which Dask sets to 1 in the calling process: count the CPUs
+# this process may use.
+cpus="$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)"
 mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
 real_mem=1000
 [ "$mem_mb" -gt 0 ] && [ "$mem_mb" -lt "$real_mem" ] && real_mem="$mem_mb"
