@@ -60,12 +60,12 @@ def _single(ds: xr.Dataset, what: str) -> None:
             "'member'); plot one member with ds.isel(member=i) (or ds.sel(member=...))")
 
 
-def event_dates(ds: xr.Dataset) -> list[tuple[np.datetime64, str]]:
+def event_dates(ds: xr.Dataset) -> list[tuple[Any, str]]:
     """The scenario's events as (date, name): the ``day`` of each entry of ``events:`` in the
     scenario the Dataset was made from, counted from the first recorded date."""
     spec = scenario_dict(ds)
     t0 = np.datetime64(ds["time"].values[0], "D")
-    out = []
+    out: list[tuple[Any, str]] = []
     for k, e in enumerate(spec.get("events") or []):
         if isinstance(e, dict) and e.get("day") is not None:
             name = str(e.get("name") or f"{e.get('type', 'event')} {k}")
@@ -381,11 +381,11 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     texts = []
     if labels:
         halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-        for i, n in enumerate(names):
+        for i, region in enumerate(names):
             if off[i] and not offmap:
                 continue
             texts.append(ax.annotate(
-                display_name(ds, n), (plon[i], plat[i]), xytext=(4, 3), textcoords="offset points",
+                display_name(ds, region), (plon[i], plat[i]), xytext=(4, 3), textcoords="offset points",
                 fontsize="small" if i in area else "x-small", zorder=6, path_effects=halo,
                 color="#555555" if off[i] else "black", style="italic" if off[i] else "normal",
                 weight="bold" if i in area else "normal"))
@@ -432,7 +432,9 @@ def _spread_labels(ax: Axes, texts: list[Any]) -> None:
     the first free spot of eight around its point, else stays where it is."""
     if len(texts) < 2:
         return
-    fig = ax.figure
+    fig: Any = ax.figure
+    while not isinstance(fig, Figure):  # a SubFigure: its root Figure lays out and draws
+        fig = fig.figure
     fig.draw_without_rendering()  # final layout and limits, so that extents are right
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     spots = [((4, 3), "left", "bottom"), ((4, -3), "left", "top"), ((-4, 3), "right", "bottom"),
