@@ -245,25 +245,36 @@ def _segments(geom: Any) -> list[np.ndarray]:
     return []
 
 
-def _region_cells(lon: np.ndarray, lat: np.ndarray, clip: Any, frame: Any) -> list[Any]:
+def _region_cells(lon: np.ndarray, lat: np.ndarray, clip: Any) -> list[Any]:
     """Voronoi cells of the points (in a plane where a degree of longitude is cos(lat) of one of
-    latitude, so that cells are fair on the ground), each clipped to ``clip``."""
+    latitude, so that cells are fair on the ground), each clipped to ``clip`` and to a disc
+    around its point of 2.5 times the largest nearest-neighbour distance (at least 0.5°; 1°
+    for a lone point), so that a few regions do not claim a whole country."""
     from shapely import affinity
-    from shapely.geometry import MultiPoint, Point
+    from shapely.geometry import MultiPoint, Point, box
     from shapely.ops import voronoi_diagram
 
     k = float(np.cos(np.deg2rad(np.mean(lat))))
     origin = (0.0, 0.0)
-    pts = MultiPoint([(x * k, y) for x, y in zip(lon, lat)])
-    env = affinity.scale(frame, xfact=k, yfact=1.0, origin=origin).buffer(5.0)
-    cells = list(voronoi_diagram(pts, envelope=env).geoms)
+    xy = np.column_stack([lon * k, lat])
+    if len(xy) > 1:
+        d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        np.fill_diagonal(d, np.inf)
+        nearest = d.min(axis=1)
+        reach = max(0.5, 2.5 * float(nearest[np.isfinite(nearest) & (nearest > 0)].max(initial=0.2)))
+    else:
+        reach = 1.0
+    b = clip.bounds
+    env = box(b[0] * k, b[1], b[2] * k, b[3]).union(MultiPoint(xy.tolist()).envelope).buffer(5.0)
+    cells = list(voronoi_diagram(MultiPoint(xy.tolist()), envelope=env).geoms)
     out = []
-    for x, y in zip(lon, lat):
-        p = Point(x * k, y)
+    for x, y in xy:
+        p = Point(x, y)
         cell = next((c for c in cells if c.contains(p)), None)
         if cell is None:  # two regions at one point: the first takes the cell
-            out.append(Point(x, y).buffer(0.0))
+            out.append(p.buffer(0.0))
             continue
+        cell = cell.intersection(p.buffer(reach, 64))
         out.append(affinity.scale(cell, xfact=1.0 / k, yfact=1.0, origin=origin).intersection(clip))
     return out
 
@@ -275,7 +286,8 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
 
     Land, sea, coastlines and country borders come from Natural Earth (1:110m, shipped with the
     package: no download). Populated regions are drawn as areas: the Voronoi cells of their
-    centres, clipped to the countries that hold the map's regions; small sites (population
+    centres, clipped to the countries that hold the map's regions (and to a disc around each
+    centre of 2.5 times the largest distance between neighbours); small sites (population
     under 2% of the largest region's: air bases, border posts) as dots. Each is coloured by the
     actor with the largest (mean) control; hatched where that actor holds under half (contested)
     and grey where the vacuum is at least half. Garrisoned bases are stars in their actor's
@@ -299,7 +311,7 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     spec = scenario_dict(ds)
     on = np.flatnonzero(~off)
 
-    # The countries holding the map's regions bound the areas; the frame shows them whole.
+    # The countries holding the map's regions bound the areas; the frame shows the areas.
     countries = _countries()
     points = [Point(lon[i], lat[i]) for i in on]
     held = [(sum(g.contains(p) for p in points), g) for _, g in countries]
@@ -307,7 +319,10 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
     home = [g for k, g in held if k > 0 and (k >= 0.2 * len(points) or k == most)]
     pts_box = box(lon[on].min(), lat[on].min(), lon[on].max(), lat[on].max())
     land_clip = unary_union(home) if home else pts_box.buffer(0.5)
-    b = land_clip.union(pts_box).bounds
+    area = np.array([i for i in on if pop[i] >= SITE_FRACTION * pop[on].max()])
+    sites = np.array([i for i in on if i not in set(area.tolist())])
+    cells = _region_cells(lon[area], lat[area], land_clip) if len(area) else []
+    b = unary_union([pts_box, *cells]).bounds
     lon0, lat0, lon1, lat1 = b[0] - 0.4, b[1] - 0.3, b[2] + 0.4, b[3] + 0.3
     frame = box(lon0, lat0, lon1, lat1)
 
@@ -336,9 +351,6 @@ def control_map(ds: xr.Dataset, time: int = -1, *, ax: Axes | None = None,
         base = {"facecolor": colors[actors[best[i]]], "alpha": 0.85}
         return base | ({"hatch": "///", "alpha": 0.5} if share[i] < 0.5 else {})
 
-    area = np.array([i for i in on if pop[i] >= SITE_FRACTION * pop[on].max()])
-    sites = np.array([i for i in on if i not in set(area.tolist())])
-    cells = _region_cells(lon[area], lat[area], land_clip, frame) if len(area) else []
     for i, cell in zip(area, cells):
         st = style(int(i))
         ax.add_patch(PathPatch(_polygon_path(cell), facecolor=st["facecolor"], alpha=st["alpha"],
