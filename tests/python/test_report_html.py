@@ -217,3 +217,26 @@ def test_report_progress(ps, small_ensemble, tmp_path, capsys):
     err = capsys.readouterr().err
     # tqdm redraws the bar as each part is done: 9 figures and the interactive series.
     assert "report:" in err and "10/10" in err
+
+
+def test_report_on_a_merged_sweep_from_the_cli(cli, ps, tmp_path):
+    """A real merged sweep (`powershift sweep run` + `merge` of the two-towns grid: 6 members,
+    only `control_share_pop`, `vacuum_share` and `control` kept)."""
+    spec = ps.scenario_dir() / "sweeps" / "two-towns-grid.yaml"
+    work = tmp_path / "sweep"
+    for args in (["sweep", "run", str(spec), "--dir", str(work)],
+                 ["sweep", "merge", str(spec), "--dir", str(work), "-o", str(work / "merged.h5")]):
+        done = subprocess.run([cli, *args], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    merged = work / "merged.h5"
+    line = one_line_error(run_report(str(merged), str(tmp_path / "r.html")), str(merged))
+    assert "a merged sweep of 6 members (0..5)" in line
+    out = tmp_path / "m5.html"
+    done = run_report(str(merged), str(out), "--member", "5", "--dpi", "50")
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    # Member 5 of the grid (pace 10, 30, 50 x scope 0.5, 1.0; the last parameter fastest): pace
+    # 50, scope 1.0.
+    assert re.search(r"<th>member pace</th>\s*<td>50", text) and re.search(
+        r"<th>member scope</th>\s*<td>1(\.0)?<", text)
+    assert 'id="fig-control_map"' in text and outside_refs(text)[0] == []
