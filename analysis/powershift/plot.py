@@ -48,8 +48,11 @@ PALETTE: tuple[str, ...] = (
 
 
 def actor_colors(actors: Sequence[str]) -> dict[str, Any]:
-    """One colour per actor, in scenario order, from :data:`PALETTE` (colour-blind safe)."""
-    return {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(actors)}
+    """One colour per actor, in scenario order, from :data:`PALETTE` (colour-blind safe), as
+    RGB tuples in [0, 1]."""
+    from matplotlib.colors import to_rgb
+
+    return {a: to_rgb(PALETTE[i % len(PALETTE)]) for i, a in enumerate(actors)}
 
 
 def _single(ds: xr.Dataset, what: str) -> None:

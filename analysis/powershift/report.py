@@ -171,6 +171,7 @@ def _interactive(ds: xr.Dataset) -> list[tuple[str, Any]]:
     """Plotly time series: median and 5–95% band over replicates, per actor where the variable
     has actors, with the scenario's events as dotted lines."""
     import plotly.graph_objects as go
+    from matplotlib.colors import to_hex
 
     from .plot import _colors, event_dates
 
@@ -193,7 +194,7 @@ def _interactive(ds: xr.Dataset) -> list[tuple[str, Any]]:
             hi = sel.isel(quantile=-1).values
             if a is not None and float(np.nanmax(hi)) < (1.0 if log else 0.005):
                 continue
-            color = colors.get(a, "#333333") if a is not None else "#333333"
+            color = to_hex(colors[a]) if a is not None else "#333333"
             label = a or var
             fig.add_trace(go.Scatter(x=t, y=sel.isel(quantile=0).values, mode="lines",
                                      line={"width": 0}, legendgroup=label, showlegend=False,
@@ -222,9 +223,10 @@ def _interactive(ds: xr.Dataset) -> list[tuple[str, Any]]:
     return out
 
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    h = hex_color.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+def _rgba(color: Any, alpha: float) -> str:
+    from matplotlib.colors import to_rgb
+
+    r, g, b = (round(255 * c) for c in to_rgb(color))
     return f"rgba({r},{g},{b},{alpha})"
 
 

@@ -101,6 +101,7 @@ def test_time_axes_mark_the_scenario_events(ps, small_ensemble):
 
 
 def test_fans_share_a_y_scale_and_the_palette_is_the_safe_one(ps, small_ensemble):
+    import matplotlib.colors as mcolors
     import matplotlib.pyplot as plt
 
     fig = ps.plot.fan_grid(small_ensemble)
@@ -110,7 +111,8 @@ def test_fans_share_a_y_scale_and_the_palette_is_the_safe_one(ps, small_ensemble
     actors = [str(a) for a in small_ensemble["actor"].values]
     colors = ps.plot.actor_colors(actors)
     # Okabe-Ito's first colours, then Paul Tol's muted set; no two actors share one.
-    assert colors[actors[0]] == "#0072B2" and colors[actors[1]] == "#E69F00"
+    assert mcolors.to_hex(colors[actors[0]]) == "#0072b2"
+    assert mcolors.to_hex(colors[actors[1]]) == "#e69f00"
     assert len(set(colors.values())) == len(actors)
 
 
