@@ -22,6 +22,7 @@ debian_packages=(
   libtbb-dev libeigen3-dev libyaml-cpp-dev libhdf5-dev hdf5-tools
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev librandom123-dev
   pybind11-dev netcdf-bin clang-format clang-tidy clang libclang-rt-14-dev bc
+  chromium
 )
 if [ "$want_cluster" = 1 ]; then
   debian_packages+=(openmpi-bin libopenmpi-dev slurm-wlm munge)
@@ -43,14 +44,16 @@ fi
 if [ "$want_python" = 1 ]; then
   # pybind11 (>= 2.12, for NumPy 2) and scikit-build-core build the bindings (CMake and
   # `pip install .`); nbclient, nbformat and ipykernel execute the notebooks in the tests; mypy's
-  # stubtest checks the stub of powershift._core (tests/python/test_stubs.py).
+  # stubtest checks the stub of powershift._core (tests/python/test_stubs.py). shapely draws the
+  # maps, plotly (its JavaScript embedded), tabulate (pandas to_markdown) and tqdm make the
+  # report; chromium (Debian, above) opens the HTML report in the tests.
   python_packages=(
     numpy scipy h5py xarray h5netcdf pandas matplotlib pytest jsonschema pyyaml
     "pybind11>=2.12" scikit-build-core nbclient nbformat ipykernel SALib "dask[distributed]" mypy
-    properscoring scikit-learn tqdm
+    properscoring scikit-learn shapely plotly tabulate tqdm
   )
   # mpi4py compiles against Open MPI (libopenmpi-dev, above): only with the cluster packages.
-  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed, mypy, properscoring, sklearn, tqdm"
+  python_imports="numpy, scipy, h5py, xarray, h5netcdf, pandas, matplotlib, pytest, jsonschema, yaml, pybind11, scikit_build_core, nbclient, nbformat, ipykernel, SALib, dask, distributed, mypy, properscoring, sklearn, shapely, plotly, tabulate, tqdm"
   if [ "$want_cluster" = 1 ]; then
     python_packages+=(mpi4py)
     python_imports+=", mpi4py"

@@ -1,7 +1,8 @@
 """``python -m powershift``: the Python package's command line (the engine's own CLI is the
 ``powershift`` executable).
 
-    python -m powershift report FILE -o DIR     figures (PNG) and summary.md for an output file
+    python -m powershift report FILE OUT.html   one self-contained HTML report of an output file
+    python -m powershift report FILE -o DIR     figures (PNG), summary.md and report.html in DIR
     python -m powershift score RUN.h5 OBS       proper scores against observations, with baselines
     python -m powershift calibrate SPEC         history matching of parameters to observations
     python -m powershift version
@@ -17,10 +18,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m powershift",
                                      description="powershift analysis: reports of output files")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="write figures (PNG) and a Markdown summary of an output")
-    rep.add_argument("file", help="HDF5 file written by `powershift run`")
-    rep.add_argument("-o", "--output", default="report", help="directory to write into (default: report)")
-    rep.add_argument("--dpi", type=int, default=120, help="resolution of the PNGs (default 120)")
+    rep = sub.add_parser("report", help="a self-contained HTML report of an output (or figures, "
+                         "Markdown and HTML in a directory with -o)")
+    rep.add_argument("file", help="HDF5 file written by `powershift run` (or a merged sweep, with --member)")
+    rep.add_argument("out", nargs="?", help="the HTML file to write (one file, nothing loaded from "
+                     "the network)")
+    rep.add_argument("-o", "--output", help="instead: a directory to write the figures (PNG), "
+                     "summary.md and report.html into (default without OUT: report)")
+    rep.add_argument("--member", type=int, help="of a merged sweep: the member to report")
+    rep.add_argument("--dpi", type=int, default=120, help="resolution of the figures (default 120)")
+    rep.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only "
+                     "on a terminal anyway)")
     sub.add_parser("version", help="print the version")
     sc = sub.add_parser("score", help="score a run against observations (docs/observations.md)")
     sc.add_argument("run", help="HDF5 file written by `powershift run`")
@@ -48,18 +56,36 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"powershift {powershift.__version__} ({powershift._core.build})")
         return 0
-    from pathlib import Path
+    return _report(args)
 
-    if not Path(args.file).is_file():
-        print(f"python -m powershift report: error: no such file: {args.file}", file=sys.stderr)
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import ReportError, html_report, open_output, report
+
+    if args.out and args.output:
+        _error("report", "give either OUT (an HTML file) or -o DIR, not both")
         return 2
-    from .report import report
-
+    progress = False if args.no_progress else None
     try:
-        written = report(args.file, args.output, dpi=args.dpi)
-    except (OSError, ValueError, KeyError) as e:
-        print(f"python -m powershift report: error: {args.file}: {e}", file=sys.stderr)
+        ds = open_output(args.file, args.member)
+    except ReportError as e:
+        _error("report", str(e))
         return 2
+    try:
+        if args.out:
+            written = [html_report(ds, args.out, dpi=args.dpi, progress=progress)]
+        else:
+            written = report(ds, args.output or "report", dpi=args.dpi, progress=progress)
+    except ReportError as e:
+        _error("report", str(e))
+        return 2
+    except OSError as e:
+        _error("report", f"cannot write {e.filename or args.out or args.output}: {e.strerror or e}")
+        return 1
+    except Exception as e:  # one line, never a traceback: the input passed open_output's checks
+        why = " ".join(str(e).split())
+        _error("report", f"{args.file}: cannot report this file: {type(e).__name__}: {why}")
+        return 1
     for path in written:
         print(path)
     return 0

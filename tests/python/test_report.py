@@ -9,8 +9,9 @@ import pytest
 
 from conftest import child_env
 
-FIGURES = ["control_overall.png", "control_regions.png", "control_map.png", "attribution_net.png",
-           "counterfactual.png", "fan_control_share.png", "fan_vacuum.png", "casualties.png"]
+FIGURES = ["control_overall.png", "control_regions.png", "control_map.png", "control_maps.png",
+           "attribution_net.png", "counterfactual.png", "fan_control_share.png", "fan_vacuum.png",
+           "casualties.png"]
 
 
 def test_control_share_and_effective_actors(ps, small_ensemble):
@@ -76,12 +77,16 @@ def test_report_writes_figures_and_summary(ps, small_ensemble, tmp_path):
     assert summary.startswith("# powershift report: syria-2024-12")
     for part in ("## Headline", "Net attribution of russia", "Paired counterfactual", "](control_map.png)"):
         assert part in summary
+    assert "-0.000" not in summary  # rounded as shown, no negative zeros
+    page = out / "report.html"
+    assert str(page) in done.stdout and page.read_text().startswith("<!DOCTYPE html>")
 
 
 def test_report_of_a_missing_file(tmp_path):
     done = subprocess.run([sys.executable, "-m", "powershift", "report", str(tmp_path / "no.h5")],
                           capture_output=True, text=True, env=child_env(), timeout=120)
     assert done.returncode == 2 and "no such file" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_plots_draw_on_given_axes(ps, small_ensemble):
