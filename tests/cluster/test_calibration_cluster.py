@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,20 +12,6 @@ SOURCE = Path(__file__).resolve().parents[2]
 SPEC = SOURCE / "scenarios" / "calibration" / "two-towns.yaml"
 pytestmark = pytest.mark.skipif(not os.environ.get("POWERSHIFT_BIN"), reason="POWERSHIFT_BIN not set (run through ctest)")
 SMALL = {"waves": 2, "runs_per_wave": 8, "replicates": 2, "spread_samples": 4, "candidates": 1000}
-
-
-@pytest.fixture(scope="module")
-def ps():
-    python_dir = os.environ.get("POWERSHIFT_PYTHON_DIR")
-    if not python_dir:
-        pytest.skip("POWERSHIFT_PYTHON_DIR is not set (a build without the Python bindings)")
-    paths = [str(SOURCE / "analysis"), python_dir]
-    sys.path[:0] = paths
-    # Dask's worker processes import powershift too.
-    os.environ["PYTHONPATH"] = os.pathsep.join(paths + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-    import powershift
-
-    return powershift
 
 
 def test_dask_local_cluster_calibration_equals_the_serial_one(ps, tmp_path):

@@ -114,20 +114,6 @@ def test_mpirun_with_three_ranks_gives_the_local_result(spec, reference, tmp_pat
     assert again.returncode == 0 and "0 run, 6 already done" in again.stderr
 
 
-@pytest.fixture(scope="module")
-def ps():
-    python_dir = os.environ.get("POWERSHIFT_PYTHON_DIR")
-    if not python_dir:
-        pytest.skip("POWERSHIFT_PYTHON_DIR is not set (a build without the Python bindings)")
-    paths = [str(SOURCE / "analysis"), python_dir]
-    sys.path[:0] = paths
-    # Worker processes (the pool's, Dask's) import powershift too.
-    os.environ["PYTHONPATH"] = os.pathsep.join(paths + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
-    import powershift
-
-    return powershift
-
-
 def test_process_pool_executor_gives_the_local_result(ps, spec, reference, tmp_path):
     from concurrent.futures import ProcessPoolExecutor
 
