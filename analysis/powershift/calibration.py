@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from ._progress import Progress, ProgressArg
-from .observations import (ObservationError, Observations, _LineLoader, _located, _suggest, _where,
+from .observations import (ObservationError, Observations, _LineLoader, _located, _suggest, _unknown_keys, _where,
                            load as load_observations)
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -179,9 +179,7 @@ def load_spec(path: PathLike, overrides: Optional[dict[str, Any]] = None) -> Spe
         line, column = _where(file, m, key)
         problems.append(_located(file, line, column, name, message))
 
-    for key in doc:
-        if not key.startswith("__") and key not in _SPEC_KEYS:
-            bad(doc, key, key, f"unknown key{_suggest(key, _SPEC_KEYS)}")
+    _unknown_keys(bad, doc, "", _SPEC_KEYS)
     needed = ("calibration", "parameters") + (() if "cases" in doc else ("scenario", "observations"))
     missing = [key for key in needed if key not in doc]
     for key in missing:
@@ -221,9 +219,7 @@ def load_spec(path: PathLike, overrides: Optional[dict[str, Any]] = None) -> Spe
             if not isinstance(c, dict):
                 bad(doc, "cases", where, "must be a mapping {name, scenario, observations}")
                 continue
-            for key in c:
-                if not key.startswith("__") and key not in _CASE_KEYS:
-                    bad(c, key, f"{where}.{key}", f"unknown key{_suggest(key, _CASE_KEYS)}")
+            _unknown_keys(bad, c, where, _CASE_KEYS)
             name = c.get("name")
             if not isinstance(name, str) or not name or name in {x.name for x in cases}:
                 bad(c, "name" if "name" in c else None, f"{where}.name", "required, unique")
@@ -264,9 +260,7 @@ def load_spec(path: PathLike, overrides: Optional[dict[str, Any]] = None) -> Spe
         if not isinstance(q, dict):
             bad(doc, "parameters", where, "must be a mapping {name, path, range}")
             continue
-        for key in q:
-            if not key.startswith("__") and key not in _PARAM_KEYS:
-                bad(q, key, f"{where}.{key}", f"unknown key{_suggest(key, _PARAM_KEYS)}")
+        _unknown_keys(bad, q, where, _PARAM_KEYS)
         name, path_, rng = q.get("name"), q.get("path"), q.get("range")
         if not isinstance(name, str) or not name or name in names:
             bad(q, "name", f"{where}.name", "required, unique")

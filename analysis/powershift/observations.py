@@ -118,6 +118,15 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+def _unknown_keys(bad: Callable[[dict[str, Any], Optional[str], str, str], None], m: dict[str, Any],
+                  where: str, valid: Iterable[str]) -> None:
+    """Report each key of the mapping ``m`` that is not in ``valid`` (keys starting ``__`` are
+    the line loader's marks) as ``WHERE.KEY: unknown key; did you mean ...``."""
+    for key in m:
+        if not key.startswith("__") and key not in valid:
+            bad(m, key, f"{where}.{key}" if where else key, f"unknown key{_suggest(key, valid)}")
+
+
 def _parse_date(text: str) -> _dt.date:
     """ISO ``YYYY-MM-DD`` (a time after it, as UCDP writes, is ignored) or ACLED's
     ``01 January 2024``."""
@@ -520,9 +529,7 @@ def _load_yaml(path: Path, problems: list[str]) -> Optional[Observations]:
         if not isinstance(t, dict):
             bad(doc, "tables", name, "must be a mapping with file:")
             continue
-        for key in t:
-            if not key.startswith("__") and key not in _TABLE_KEYS:
-                bad(t, key, f"{name}.{key}", f"unknown key{_suggest(key, _TABLE_KEYS)}")
+        _unknown_keys(bad, t, name, _TABLE_KEYS)
         fmt = t.get("format", "powershift")
         if fmt not in _FORMATS:
             bad(t, "format", f"{name}.format", f"unknown format '{fmt}'{_suggest(str(fmt), _FORMATS)} "
